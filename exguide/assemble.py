@@ -1,0 +1,219 @@
+"""Stage 3, assemble: read every content file, apply the cross-file rules, return one Guide.
+
+Every problem in every file is collected before the build gives up, so the author sees them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from slugify import slugify
+
+from .body import BodyRenderer
+from .model import Exercise, Guide, Routine, RoutineItem, Target
+from .muscles import MuscleCatalogue, build_catalogue
+from .problems import ContentError, Problem, suggestion
+from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
+from .sources import SourceDocument, parse_markdown_file, parse_yaml_file
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Collector:
+    """Runs checks and keeps every problem they report."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def attempt(self, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except ContentError as error:
+            self.problems.extend(error.problems)
+            return None
+
+    def add(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(path, line, message))
+
+
+def load_guide(content_dir: Path, include_drafts: bool = False) -> Guide:
+    """The whole guide in `content_dir`, or a ContentError with every problem found."""
+    found = _Collector()
+    config = found.attempt(lambda: _load_yaml(content_dir / "guide.yaml", GuideConfig))
+    catalogue = found.attempt(lambda: _load_catalogue(content_dir / "muscles.yaml"))
+    exercise_docs = _load_markdown(content_dir / "exercises", ExerciseMeta, found)
+    routine_docs = _load_markdown(content_dir / "routines", RoutineMeta, found)
+    if not exercise_docs and not found.problems:
+        found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
+    renderer = BodyRenderer()
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
+    slugs = _SlugIndex(known={d.path.stem for d, _ in exercise_docs},
+                       drafts={d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts})
+    routines = _build_routines(routine_docs, exercises, slugs, renderer, found, include_drafts)
+    if found.problems or config is None or catalogue is None:
+        raise ContentError(found.problems)
+    return Guide(
+        config=config,
+        introduction_html=renderer.render(config.introduction or "").html,
+        groups=catalogue.groups,
+        exercises=tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug))),
+        routines=tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug))),
+        static_files=_static_files(content_dir),
+        content_dir=content_dir,
+    )
+
+
+@dataclass(frozen=True)
+class _SlugIndex:
+    """The slugs of every exercise file, valid or not, so routines report only real mistakes."""
+
+    known: set[str]
+    drafts: set[str]
+
+
+def _load_yaml(path: Path, model: type[T]) -> T:
+    return validate(_parse_required_yaml(path), model)
+
+
+def _parse_required_yaml(path: Path) -> SourceDocument:
+    if not path.is_file():
+        raise ContentError([Problem(path, 1, f"{path.name} is missing; create it (see the README for its fields)")])
+    return parse_yaml_file(path)
+
+
+def _load_catalogue(path: Path) -> MuscleCatalogue:
+    document = _parse_required_yaml(path)
+    catalogue, problems = build_catalogue(validate(document, MusclesFile), path, document.lines)
+    if problems:
+        raise ContentError(problems)
+    return catalogue
+
+
+def _load_markdown(folder: Path, model: type[T], found: _Collector) -> list[tuple[SourceDocument, T]]:
+    """Every Markdown file under `folder`, parsed and validated, in path order."""
+    loaded = []
+    for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
+        document = found.attempt(lambda: parse_markdown_file(path))
+        meta = found.attempt(lambda: validate(document, model)) if document else None
+        if meta is not None and _has_valid_slug(document, found):
+            loaded.append((document, meta))
+    return loaded
+
+
+def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
+    """File names are the slugs in URLs, so they must be plain lower-case words and hyphens."""
+    stem = document.path.stem
+    if SLUG_PATTERN.match(stem):
+        return True
+    better = slugify(stem) or "exercise-name"
+    found.add(document.path, 1, f"the file name '{stem}' cannot be used in a web address; "
+                                f"rename the file to '{better}.md'")
+    return False
+
+
+def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer,
+                     found: _Collector, include_drafts: bool) -> dict[str, Exercise]:
+    exercises: dict[str, Exercise] = {}
+    for document, meta in documents:
+        slug = document.path.stem
+        if slug in exercises:
+            found.add(document.path, 1, f"duplicate exercise slug '{slug}': "
+                      f"{exercises[slug].source} has the same file name; rename one of them")
+            continue
+        exercise = _build_exercise(slug, document, meta, catalogue, renderer, found)
+        if exercise is not None and (include_drafts or not meta.draft):
+            exercises[slug] = exercise
+    return exercises
+
+
+def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
+                    renderer: BodyRenderer, found: _Collector) -> Exercise | None:
+    problem_count = len(found.problems)
+    primary = _resolve_targets(meta.muscles, "muscles", document, catalogue, found)
+    secondary = _resolve_targets(meta.secondary, "secondary", document, catalogue, found)
+    _check_images(meta, document, found)
+    body = renderer.render(document.body)
+    if not body.steps:
+        found.add(document.path, document.body_line,
+                  "the exercise has no steps; add a numbered list ('1. ...', one line a step) to the body")
+    if len(found.problems) > problem_count:
+        return None
+    return Exercise(
+        slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
+        equipment=meta.equipment, category=meta.category, position=meta.position, level=meta.level,
+        dose=meta.dose, cautions=meta.cautions, images=meta.images, tags=meta.tags,
+        body_html=body.html, steps=body.steps, source=document.path,
+    )
+
+
+def _resolve_targets(names, key: str, document: SourceDocument, catalogue: MuscleCatalogue,
+                     found: _Collector) -> tuple[Target, ...]:
+    targets = []
+    for index, name in enumerate(names):
+        target = catalogue.resolve(name)
+        if target is None:
+            found.add(document.path, document.lines.line_of((key, index)), catalogue.unknown_message(name))
+        elif target not in targets:
+            targets.append(target)
+    return tuple(targets)
+
+
+def _check_images(meta: ExerciseMeta, document: SourceDocument, found: _Collector) -> None:
+    """Image paths are relative to the content folder's images/ and must stay inside it."""
+    for index, image in enumerate(meta.images):
+        line = document.lines.line_of(("images", index, "src"))
+        parts = Path(image.src).parts
+        if not parts or parts[0] != "images" or ".." in parts or Path(image.src).is_absolute():
+            found.add(document.path, line, f"image '{image.src}' must be a path inside the content "
+                                           "folder's images/, like 'images/ankle.jpg'")
+        elif not (_content_root(document.path) / image.src).is_file():
+            found.add(document.path, line, f"image '{image.src}' does not exist")
+
+
+def _content_root(path: Path) -> Path:
+    """The content folder of a file under content/exercises/ or content/routines/."""
+    for parent in path.parents:
+        if parent.name in ("exercises", "routines"):
+            return parent.parent
+    return path.parent
+
+
+def _build_routines(documents, exercises: dict[str, Exercise], slugs: _SlugIndex,
+                    renderer: BodyRenderer, found: _Collector, include_drafts: bool) -> list[Routine]:
+    routines: dict[str, Routine] = {}
+    for document, meta in documents:
+        slug = document.path.stem
+        if slug in routines:
+            found.add(document.path, 1, f"duplicate routine slug '{slug}': "
+                      f"{routines[slug].source} has the same file name; rename one of them")
+            continue
+        items = _resolve_items(document, meta, exercises, slugs, found)
+        if items is not None and (include_drafts or not meta.draft):
+            routines[slug] = Routine(slug, meta.title, meta.summary, meta.frequency,
+                                     renderer.render(document.body).html, items, document.path)
+    return list(routines.values())
+
+
+def _resolve_items(document: SourceDocument, meta: RoutineMeta, exercises: dict[str, Exercise],
+                   slugs: _SlugIndex, found: _Collector) -> tuple[RoutineItem, ...] | None:
+    items = []
+    for index, entry in enumerate(meta.exercises):
+        exercise = exercises.get(entry.exercise)
+        if exercise is not None:
+            items.append(RoutineItem(exercise, exercise.dose.merged(entry.dose)))
+            continue
+        line = document.lines.line_of(("exercises", index))
+        if entry.exercise not in slugs.known:
+            found.add(document.path, line, f"unknown exercise '{entry.exercise}'"
+                      f"{suggestion(entry.exercise, slugs.known)}; name the exercise's file without .md")
+        elif entry.exercise in slugs.drafts:
+            found.add(document.path, line, f"exercise '{entry.exercise}' is a draft; remove it from "
+                                           "the routine or build with --drafts")
+    return tuple(items) if len(items) == len(meta.exercises) else None
+
+
+def _static_files(content_dir: Path) -> tuple[Path, ...]:
+    images = content_dir / "images"
+    return tuple(sorted(p for p in images.rglob("*") if p.is_file())) if images.is_dir() else ()

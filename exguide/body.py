@@ -1,0 +1,60 @@
+"""Markdown bodies: HTML for pages, and the numbered steps that pages and print sheets show."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    steps: tuple[str, ...]
+
+
+class _StepsTreeprocessor(Treeprocessor):
+    """Marks the body's first top-level numbered list as the steps and keeps each step's HTML."""
+
+    def run(self, root: etree.Element) -> None:
+        self.steps: list[str] = []
+        steps_list = next((child for child in root if child.tag == "ol"), None)
+        if steps_list is None:
+            return
+        steps_list.set("class", "steps")
+        for item in steps_list:
+            self.steps.append(self.md.serializer(item))
+
+
+class _StepsExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After the inline patterns (priority 20) so that a step's emphasis and links are rendered.
+        md.treeprocessors.register(_StepsTreeprocessor(md), "exguide-steps", 5)
+
+
+class BodyRenderer:
+    """Converts Markdown bodies; one instance serves a whole build."""
+
+    def __init__(self) -> None:
+        self._markdown = markdown.Markdown(extensions=[*EXTENSIONS, _StepsExtension()],
+                                           output_format="html")
+        self._steps = self._markdown.treeprocessors["exguide-steps"]
+
+    def render(self, text: str) -> RenderedBody:
+        self._markdown.reset()
+        html = self._markdown.convert(text)
+        steps = tuple(self._finish(step) for step in self._steps.steps)
+        return RenderedBody(html, steps)
+
+    def _finish(self, item_html: str) -> str:
+        """A step's inner HTML, with the post-processing `convert` gives the whole body."""
+        inner = re.sub(r"^<li>|</li>$", "", item_html.strip())
+        for processor in self._markdown.postprocessors:
+            inner = processor.run(inner)
+        return inner.strip()

@@ -1,0 +1,123 @@
+"""The model of a guide: plain, immutable objects that every later stage reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .schema import Dose, GuideConfig, Image
+
+
+@dataclass(frozen=True)
+class MuscleGroup:
+    slug: str
+    name: str
+    region: str
+    muscles: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A muscle or a whole group, as an exercise names it, with the groups it belongs to."""
+
+    name: str
+    groups: tuple[MuscleGroup, ...]
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class Exercise:
+    slug: str
+    title: str
+    summary: str
+    primary: tuple[Target, ...]
+    secondary: tuple[Target, ...]
+    equipment: tuple[str, ...]
+    category: str | None
+    position: str | None
+    level: str | None
+    dose: Dose
+    cautions: tuple[str, ...]
+    images: tuple[Image, ...]
+    tags: tuple[str, ...]
+    body_html: str
+    steps: tuple[str, ...]
+    source: Path
+
+    @cached_property
+    def primary_groups(self) -> tuple[MuscleGroup, ...]:
+        return _unique(group for target in self.primary for group in target.groups)
+
+    @cached_property
+    def secondary_groups(self) -> tuple[MuscleGroup, ...]:
+        """Groups worked secondarily and not already worked as a primary target."""
+        groups = (group for target in self.secondary for group in target.groups)
+        return tuple(g for g in _unique(groups) if g not in self.primary_groups)
+
+
+@dataclass(frozen=True)
+class RoutineItem:
+    exercise: Exercise
+    dose: Dose
+
+
+@dataclass(frozen=True)
+class Routine:
+    slug: str
+    title: str
+    summary: str
+    frequency: str
+    introduction_html: str
+    items: tuple[RoutineItem, ...]
+    source: Path
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    """The exercises that work one muscle group: primary targets first."""
+
+    group: MuscleGroup
+    primary: tuple[Exercise, ...]
+    secondary: tuple[Exercise, ...]
+
+    @property
+    def is_worked(self) -> bool:
+        return bool(self.primary or self.secondary)
+
+
+@dataclass(frozen=True)
+class Guide:
+    config: GuideConfig
+    introduction_html: str
+    groups: tuple[MuscleGroup, ...]
+    exercises: tuple[Exercise, ...]
+    routines: tuple[Routine, ...]
+    static_files: tuple[Path, ...] = ()
+    content_dir: Path = Path("content")
+
+    @cached_property
+    def listings(self) -> tuple[GroupListing, ...]:
+        """Every group, in muscles.yaml order, with the exercises that work it."""
+        return tuple(
+            GroupListing(
+                group,
+                tuple(e for e in self.exercises if group in e.primary_groups),
+                tuple(e for e in self.exercises if group in e.secondary_groups),
+            )
+            for group in self.groups
+        )
+
+    @cached_property
+    def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:
+        """The group listings by body region, regions in order of first appearance."""
+        names = _unique(listing.group.region for listing in self.listings)
+        return tuple((name, tuple(l for l in self.listings if l.group.region == name)) for name in names)
+
+    def routines_using(self, exercise: Exercise) -> tuple[Routine, ...]:
+        return tuple(r for r in self.routines if any(i.exercise == exercise for i in r.items))
+
+
+def _unique(items) -> tuple:
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,73 @@
+"""The closed list of muscle groups, and the names authors may use for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import MuscleGroup, Target
+from .problems import Problem, suggestion
+from .schema import MusclesFile
+from .sources import LineMap
+
+
+def normalize(name: str) -> str:
+    """The form names are compared in: case, hyphens and spacing do not matter."""
+    return re.sub(r"[\s_-]+", " ", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class MuscleCatalogue:
+    """Every name an exercise may use (group slugs and names, muscles, aliases) and what it means."""
+
+    groups: tuple[MuscleGroup, ...]
+    targets: dict[str, Target]
+
+    def resolve(self, name: str) -> Target | None:
+        return self.targets.get(normalize(name))
+
+    def unknown_message(self, name: str) -> str:
+        return f"unknown muscle '{name}'{suggestion(normalize(name), self.targets)}"
+
+
+def build_catalogue(muscles: MusclesFile, path: Path, lines: LineMap) -> tuple[MuscleCatalogue, list[Problem]]:
+    """The catalogue, and the problems of names that mean two different things."""
+    groups = tuple(
+        MuscleGroup(g.slug, g.name, g.region, tuple(m.name for m in g.muscles), g.aliases)
+        for g in muscles.groups
+    )
+    problems: list[Problem] = []
+    targets: dict[str, Target] = {}
+
+    def claim(name: str, target: Target, location: tuple) -> None:
+        key = normalize(name)
+        existing = targets.get(key)
+        if existing is not None and existing.name != target.name:
+            problems.append(Problem(path, lines.line_of(location),
+                                    f"the name '{name}' already means '{existing.name}'; use it only once"))
+        elif existing is None:
+            targets[key] = target
+
+    for index, group in enumerate(groups):
+        target = Target(group.name, (group,), is_group=True)
+        for name in (group.slug, group.name, *group.aliases):
+            claim(name, target, ("groups", index))
+    for name, muscle_groups, aliases, location in _muscles(muscles.groups, groups):
+        target = Target(name, muscle_groups)
+        for alias in (name, *aliases):
+            claim(alias, target, location)
+    return MuscleCatalogue(groups, targets), problems
+
+
+def _muscles(entries, groups):
+    """Each muscle once, with every group that lists it and all its aliases."""
+    found: dict[str, tuple[str, list, list, tuple]] = {}
+    for group_index, (entry, group) in enumerate(zip(entries, groups)):
+        for muscle_index, muscle in enumerate(entry.muscles):
+            key = normalize(muscle.name)
+            location = ("groups", group_index, "muscles", muscle_index)
+            name, owners, aliases, _ = found.setdefault(key, (muscle.name, [], [], location))
+            owners.append(group)
+            aliases.extend(a for a in muscle.aliases if a not in aliases)
+    return [(name, tuple(owners), tuple(aliases), loc) for name, owners, aliases, loc in found.values()]

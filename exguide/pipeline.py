@@ -1,0 +1,45 @@
+"""The build, stage after stage: content → Guide → plan → rendered files → site folder."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assemble import load_guide
+from .plan import plan_site
+from .render import render_site
+from .write import write_site
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES = PROJECT_DIR / "templates"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content_dir: Path
+    out_dir: Path
+    template_dir: Path = DEFAULT_TEMPLATES
+    include_drafts: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    files: int
+    seconds: float
+
+
+def render_guide(options: BuildOptions) -> tuple[dict[str, bytes], int]:
+    """Every output file and the number of pages, without touching the output folder."""
+    guide = load_guide(options.content_dir, options.include_drafts)
+    plan = plan_site(guide, options.template_dir / "assets")
+    return render_site(plan, options.template_dir), len(plan.pages)
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site; on a ContentError nothing has been written."""
+    started = time.perf_counter()
+    files, pages = render_guide(options)
+    write_site(files, options.out_dir)
+    return BuildResult(pages, len(files), time.perf_counter() - started)

@@ -1,0 +1,118 @@
+"""Stage 4, plan: which pages the guide has, where each one goes, and how pages link to each other.
+
+This module is the one owner of output paths; templates ask it for links through `url()`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from functools import singledispatch
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
+from .problems import ContentError, Problem
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page: its output path (POSIX, relative to the site), template and context."""
+
+    path: str
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file copied as it is into the site."""
+
+    path: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    pages: tuple[Page, ...]
+    static_files: tuple[StaticFile, ...]
+
+
+HOME = "index.html"
+MUSCLES_INDEX = "muscles/index.html"
+
+
+@singledispatch
+def path_of(target: Any) -> str:
+    """The output path of a page's subject, or of a site path given as a string."""
+    if isinstance(target, str):
+        return target
+    raise TypeError(f"no page for {target!r}")
+
+
+@path_of.register
+def _(target: Exercise) -> str:
+    return f"exercises/{target.slug}/index.html"
+
+
+@path_of.register
+def _(target: MuscleGroup) -> str:
+    return f"muscles/{target.slug}/index.html"
+
+
+@path_of.register
+def _(target: Routine) -> str:
+    return f"routines/{target.slug}/index.html"
+
+
+def relative_url(from_path: str, to_path: str) -> str:
+    """A link from one output file to another that works on any server sub-path and from disk."""
+    return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+
+
+def plan_site(guide: Guide, asset_dir: Path) -> SitePlan:
+    """Every page and static file of the guide; two things meant for one path are an error."""
+    pages = (
+        Page(HOME, "home.html", _frozen(guide=guide)),
+        Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
+        *_exercise_pages(guide),
+        *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
+        *(Page(path_of(r), "routine.html", _frozen(guide=guide, routine=r)) for r in guide.routines),
+    )
+    static = (
+        *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
+        *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
+    )
+    _check_unique([p.path for p in pages] + [s.path for s in static], guide.content_dir)
+    return SitePlan(pages, static)
+
+
+def _exercise_pages(guide: Guide):
+    exercises = guide.exercises
+    for index, exercise in enumerate(exercises):
+        yield Page(path_of(exercise), "exercise.html", _frozen(
+            guide=guide, exercise=exercise, routines=guide.routines_using(exercise),
+            previous=exercises[index - 1] if index > 0 else None,
+            next=exercises[index + 1] if index + 1 < len(exercises) else None,
+        ))
+
+
+def _group_page(guide: Guide, listing: GroupListing) -> Page:
+    return Page(path_of(listing.group), "group.html", _frozen(guide=guide, listing=listing))
+
+
+def _frozen(**context: Any) -> Mapping[str, Any]:
+    return MappingProxyType(context)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _check_unique(paths: list[str], content_dir: Path) -> None:
+    seen: set[str] = set()
+    clashes = sorted({p for p in paths if p in seen or seen.add(p)})
+    if clashes:
+        raise ContentError([Problem(content_dir, 1, f"two files would be written to site path '{p}'; "
+                                                    "rename one of them") for p in clashes])

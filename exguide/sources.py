@@ -1,0 +1,130 @@
+"""Stage 1, read and parse: files become source documents that remember their line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from .problems import ContentError, Problem
+
+_FRONT_MATTER = YAMLHandler()
+
+
+@dataclass(frozen=True)
+class LineMap:
+    """Where each key and list item of a YAML document stands in its file."""
+
+    first_line: int
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line_of(self, location: tuple) -> int:
+        """The line of the deepest known part of `location` (a key path)."""
+        for depth in range(len(location), 0, -1):
+            if location[:depth] in self.lines:
+                return self.lines[location[:depth]]
+        return self.first_line
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A parsed file: its YAML data, its Markdown body, and where each part came from."""
+
+    path: Path
+    data: Any
+    lines: LineMap
+    body: str = ""
+    body_line: int = 1
+
+
+def read_text(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is a content error naming the bad line."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ContentError(
+            [Problem(path, line, "the file is not UTF-8 text; save it with the UTF-8 encoding")]
+        ) from None
+
+
+def parse_yaml_file(path: Path) -> SourceDocument:
+    """A whole-YAML file such as guide.yaml or muscles.yaml."""
+    data, lines = parse_yaml(read_text(path), path, first_line=1)
+    return SourceDocument(path, data, lines)
+
+
+def parse_markdown_file(path: Path) -> SourceDocument:
+    """A Markdown file with YAML front matter between two `---` lines."""
+    text = read_text(path)
+    opening = _FRONT_MATTER.FM_BOUNDARY.match(text)
+    if not opening:
+        raise ContentError([Problem(path, 1, "the file has no front matter; " + _FIELDS_HINT)])
+    try:
+        front_matter, body = _FRONT_MATTER.split(text)
+    except ValueError:
+        raise ContentError(
+            [Problem(path, 1, "the front matter is not closed; add a line '---' after its last field")]
+        ) from None
+    first_line = text[: opening.end()].count("\n") + 1
+    if not front_matter.strip():
+        raise ContentError([Problem(path, 1, "the front matter is empty; " + _FIELDS_HINT)])
+    data, lines = parse_yaml(front_matter, path, first_line)
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    return SourceDocument(path, data, lines, body, body_line)
+
+
+_FIELDS_HINT = "write its fields (such as 'title: ...') between two lines '---' at the top of the file"
+
+
+def parse_yaml(text: str, path: Path, first_line: int) -> tuple[Any, LineMap]:
+    """Load YAML text that starts at `first_line` of `path`, with a map of its lines."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        raise ContentError([Problem(path, line, f"YAML syntax error: {_yaml_problem(error)}")]) from None
+    finally:
+        loader.dispose()
+    lines = LineMap(first_line)
+    problems: list[Problem] = []
+    if node is not None:
+        _map_lines(node, (), lines.lines, first_line, path, problems)
+    if problems:
+        raise ContentError(problems)
+    return data, lines
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    problem = error.problem or error.context or "invalid YAML"
+    if "mapping values are not allowed" in problem:
+        return problem + " (put text that contains ': ' in quotes)"
+    if "found character '\\t'" in problem:
+        return problem + " (indent with spaces, not tabs)"
+    return problem
+
+
+def _map_lines(node: yaml.Node, location: tuple, lines: dict, first_line: int,
+               path: Path, problems: list[Problem]) -> None:
+    """Record the line of every key and item below `node`; duplicate keys are problems."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = first_line + key_node.start_mark.line
+            if key in seen:
+                problems.append(Problem(path, line, f"the key '{key}' appears twice; keep only one"))
+            seen.add(key)
+            lines[location + (key,)] = line
+            _map_lines(value_node, location + (key,), lines, first_line, path, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[location + (index,)] = first_line + item.start_mark.line
+            _map_lines(item, location + (index,), lines, first_line, path, problems)
