@@ -49,7 +49,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False) -> Guide:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
     renderer = BodyRenderer()
     exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
-    slugs = _SlugIndex(known={d.path.stem for d, _ in exercise_docs},
+    slugs = _SlugIndex(known={p.stem for p in _markdown_files(content_dir / "exercises")},
                        drafts={d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts})
     routines = _build_routines(routine_docs, exercises, slugs, renderer, found, include_drafts)
     if found.problems or config is None or catalogue is None:
@@ -94,12 +94,16 @@ def _load_catalogue(path: Path) -> MuscleCatalogue:
 def _load_markdown(folder: Path, model: type[T], found: _Collector) -> list[tuple[SourceDocument, T]]:
     """Every Markdown file under `folder`, parsed and validated, in path order."""
     loaded = []
-    for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
+    for path in _markdown_files(folder):
         document = found.attempt(lambda: parse_markdown_file(path))
         meta = found.attempt(lambda: validate(document, model)) if document else None
         if meta is not None and _has_valid_slug(document, found):
             loaded.append((document, meta))
     return loaded
+
+
+def _markdown_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
 
 
 def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
@@ -206,8 +210,8 @@ def _resolve_items(document: SourceDocument, meta: RoutineMeta, exercises: dict[
             continue
         line = document.lines.line_of(("exercises", index))
         if entry.exercise not in slugs.known:
-            found.add(document.path, line, f"unknown exercise '{entry.exercise}'"
-                      f"{suggestion(entry.exercise, slugs.known)}; name the exercise's file without .md")
+            hint = suggestion(entry.exercise, slugs.known) or "; write the file name of an exercise, without .md"
+            found.add(document.path, line, f"unknown exercise '{entry.exercise}'{hint}")
         elif entry.exercise in slugs.drafts:
             found.add(document.path, line, f"exercise '{entry.exercise}' is a draft; remove it from "
                                            "the routine or build with --drafts")

@@ -39,20 +39,24 @@ def build_catalogue(muscles: MusclesFile, path: Path, lines: LineMap) -> tuple[M
     )
     problems: list[Problem] = []
     targets: dict[str, Target] = {}
+    claimed_at: dict[str, int] = {}
 
     def claim(name: str, target: Target, location: tuple) -> None:
-        key = normalize(name)
+        key, line = normalize(name), lines.line_of(location)
         existing = targets.get(key)
-        if existing is not None and existing.name != target.name:
-            problems.append(Problem(path, lines.line_of(location),
-                                    f"the name '{name}' already means '{existing.name}'; use it only once"))
-        elif existing is None:
-            targets[key] = target
+        if existing is None:
+            targets[key], claimed_at[key] = target, line
+        elif existing.name != target.name:
+            first, second = sorted([(claimed_at[key], existing.name), (line, target.name)])
+            problems.append(Problem(path, second[0], f"the name '{name}' means both '{first[1]}' "
+                                    f"(line {first[0]}) and '{second[1]}'; keep it in one place"))
 
     for index, group in enumerate(groups):
         target = Target(group.name, (group,), is_group=True)
-        for name in (group.slug, group.name, *group.aliases):
-            claim(name, target, ("groups", index))
+        claim(group.slug, target, ("groups", index, "slug"))
+        claim(group.name, target, ("groups", index, "name"))
+        for alias_index, alias in enumerate(group.aliases):
+            claim(alias, target, ("groups", index, "aliases", alias_index))
     for name, muscle_groups, aliases, location in _muscles(muscles.groups, groups):
         target = Target(name, muscle_groups)
         for alias in (name, *aliases):

@@ -200,8 +200,14 @@ def validate(document: SourceDocument, model: type[Model]) -> Model:
         problems = [
             Problem(document.path, document.lines.line_of(tuple(detail["loc"])), explain(detail, model))
             for detail in error.errors()
+            if not _is_echo(detail)
         ]
         raise ContentError(problems) from None
+
+
+def _is_echo(detail: dict) -> bool:
+    """Pydantic also calls a list too short when its items failed; their own errors say more."""
+    return detail["type"] == "too_short" and bool(detail.get("input"))
 
 
 def explain(detail: dict, model: type[BaseModel]) -> str:
@@ -268,7 +274,7 @@ def _missing_message(location: tuple, model: type[BaseModel]) -> str:
     example = field.examples[0] if field and field.examples else "..."
     if isinstance(example, list):
         example = "[" + ", ".join(map(str, example)) + "]"
-    return f"missing required field '{name}'; add a line '{name}: {example}'"
+    return f"missing required field '{name}'; add a line such as '{name}: {example}'"
 
 
 def _model_at(model: type[BaseModel], location: tuple) -> type[BaseModel] | None:

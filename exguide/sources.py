@@ -74,7 +74,7 @@ def parse_markdown_file(path: Path) -> SourceDocument:
     if not front_matter.strip():
         raise ContentError([Problem(path, 1, "the front matter is empty; " + _FIELDS_HINT)])
     data, lines = parse_yaml(front_matter, path, first_line)
-    body_line = text[: len(text) - len(body)].count("\n") + 1
+    body_line = text[: len(text) - len(body.lstrip("\n"))].count("\n") + 1
     return SourceDocument(path, data, lines, body, body_line)
 
 

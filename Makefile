@@ -1,0 +1,27 @@
+# Two commands to start: `make site` builds the guide, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.ready
+
+.PHONY: help site test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+site: $(READY) ## Build the guide from content/ into site/
+	$(BIN)/python build.py build
+
+test: $(READY) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+clean: ## Remove the build output and the virtual environment
+	rm -rf site $(VENV)
+
+$(READY): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "exguide needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
