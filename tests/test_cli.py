@@ -1,0 +1,56 @@
+"""The command line: help, exit codes, usage errors, and folders it must never replace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROJECT_DIR, make_guide
+
+
+def test_help_lists_the_commands_and_options(run_build):
+    result = run_build("--help")
+    assert result.exit_code == 0
+    assert "build" in result.stdout
+    build_help = run_build("build", "--help")
+    assert build_help.exit_code == 0
+    for option in ("--content DIR", "--out DIR", "--drafts"):
+        assert option in build_help.stdout
+
+
+def test_an_unknown_option_is_a_usage_error(run_build):
+    result = run_build("--colour")
+    assert result.exit_code == 2
+    assert "unrecognized arguments: --colour" in result.stderr
+
+
+def test_a_missing_content_folder_is_a_usage_error(run_build):
+    result = run_build("--content", "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("build.py: error: the content folder 'nowhere' does not exist\n")
+
+
+@pytest.mark.parametrize("out", [".", "content", ".."])
+def test_the_output_folder_never_replaces_the_project_or_content(run_build, tmp_path, out):
+    make_guide(tmp_path)
+    result = run_build("--out", out)
+    assert result.exit_code == 2
+    assert "choose another --out" in result.stderr
+    assert (tmp_path / "content" / "guide.yaml").is_file()
+
+
+def test_build_is_the_default_command_and_uses_content_and_site(run_build, tmp_path):
+    make_guide(tmp_path)
+    result = run_build()
+    assert result.exit_code == 0
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_the_script_runs_from_any_folder(tmp_path):
+    make_guide(tmp_path)
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "build.py"), "build"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built 11 pages")

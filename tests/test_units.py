@@ -1,0 +1,57 @@
+"""Small pieces checked on their own: dose wording, links, muscle names, steps, safe writing."""
+
+from __future__ import annotations
+
+import pytest
+
+from exguide.body import BodyRenderer
+from exguide.plan import relative_url
+from exguide.schema import Dose
+from exguide.write import UnsafeOutputPath, write_site
+
+
+@pytest.mark.parametrize("fields, words", [
+    ({"sets": 3, "hold": 30, "sides": "each"}, "3 × 30 s hold, each side"),
+    ({"sets": 2, "reps": 10}, "2 sets of 10 reps"),
+    ({"reps": 1}, "1 rep"),
+    ({"sets": 1}, "1 set"),
+    ({"duration": 90}, "1 min 30 s"),
+    ({"sets": 3, "duration": 120, "rest": 15}, "3 × 2 min, rest 15 s between sets"),
+    ({"reps": 8, "hold": 5, "sides": "each"}, "8 reps with a 5 s hold, each side"),
+    ({"reps": 20, "duration": 60}, "20 reps in 1 min"),
+    ({"hold": 45, "sides": "both", "rest": 60}, "45 s hold, rest 1 min"),
+    ({}, ""),
+])
+def test_doses_read_as_plain_words(fields, words):
+    assert Dose(**fields).describe() == words
+
+
+def test_a_routine_dose_overrides_only_the_fields_it_sets():
+    own = Dose(sets=2, hold=30, sides="each")
+    assert own.merged(Dose(hold=45)) == Dose(sets=2, hold=45, sides="each")
+    assert own.merged(None) is own
+
+
+@pytest.mark.parametrize("source, target, link", [
+    ("index.html", "muscles/index.html", "muscles/index.html"),
+    ("exercises/a/index.html", "exercises/b/index.html", "../b/index.html"),
+    ("exercises/a/index.html", "assets/style.css", "../../assets/style.css"),
+    ("muscles/index.html", "index.html", "../index.html"),
+])
+def test_links_are_relative_to_the_page(source, target, link):
+    assert relative_url(source, target) == link
+
+
+def test_steps_are_the_first_numbered_list_with_inline_markup():
+    body = BodyRenderer().render("Intro & more.\n\n## Steps\n\n1. Kneel **down**.\n2. Lean <em>in</em>.\n\n"
+                                 "- a bullet\n\n1. a later list\n")
+    assert body.steps == ("Kneel <strong>down</strong>.", "Lean <em>in</em>.")
+    assert '<ol class="steps">' in body.html and body.html.count("<ol") == 2
+
+
+@pytest.mark.parametrize("bad", ["../escape.html", "/etc/passwd", "a/../../b.html"])
+def test_the_writer_refuses_paths_outside_the_output_folder(tmp_path, bad):
+    with pytest.raises(UnsafeOutputPath):
+        write_site({"index.html": b"ok", bad: b"no"}, tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+    assert list(tmp_path.iterdir()) == []
