@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+CHECKERS := node_modules/.ready
 
 .PHONY: help site test clean
 
@@ -12,7 +13,7 @@ help: ## List the targets
 site: $(READY) ## Build the guide from content/ into site/
 	$(BIN)/python build.py build
 
-test: $(READY) ## Run the whole test suite
+test: $(READY) $(CHECKERS) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 clean: ## Remove the build output and the virtual environment
@@ -25,3 +26,8 @@ $(READY): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+# The Nu HTML Checker for the validity tests; without npm those tests skip and say why.
+$(CHECKERS): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the HTML validity tests will be skipped (install Node.js and npm)"; fi

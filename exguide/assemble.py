@@ -43,15 +43,15 @@ def load_guide(content_dir: Path, include_drafts: bool = False) -> Guide:
     found = _Collector()
     config = found.attempt(lambda: _load_yaml(content_dir / "guide.yaml", GuideConfig))
     catalogue = found.attempt(lambda: _load_catalogue(content_dir / "muscles.yaml"))
-    exercise_docs = _load_markdown(content_dir / "exercises", ExerciseMeta, found)
-    routine_docs = _load_markdown(content_dir / "routines", RoutineMeta, found)
+    exercise_docs = _load_markdown(content_dir / "exercises", ExerciseMeta, found, {"muscles": catalogue})
     if not exercise_docs and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
-    renderer = BodyRenderer()
-    exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
     slugs = _SlugIndex(known={p.stem for p in _markdown_files(content_dir / "exercises")},
                        drafts={d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts})
-    routines = _build_routines(routine_docs, exercises, slugs, renderer, found, include_drafts)
+    routine_docs = _load_markdown(content_dir / "routines", RoutineMeta, found, {"exercises": slugs})
+    renderer = BodyRenderer()
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
+    routines = _build_routines(routine_docs, exercises, renderer, found, include_drafts)
     if found.problems or config is None or catalogue is None:
         raise ContentError(found.problems)
     return Guide(
@@ -72,6 +72,15 @@ class _SlugIndex:
     known: set[str]
     drafts: set[str]
 
+    def problem_with(self, slug: str) -> str | None:
+        """Why a routine cannot name `slug`, or None when it can."""
+        if slug in self.drafts:
+            return f"exercise '{slug}' is a draft; remove it from the routine or build with --drafts"
+        if slug not in self.known:
+            hint = suggestion(slug, self.known) or "; write the file name of an exercise, without .md"
+            return f"unknown exercise '{slug}'{hint}"
+        return None
+
 
 def _load_yaml(path: Path, model: type[T]) -> T:
     return validate(_parse_required_yaml(path), model)
@@ -91,12 +100,14 @@ def _load_catalogue(path: Path) -> MuscleCatalogue:
     return catalogue
 
 
-def _load_markdown(folder: Path, model: type[T], found: _Collector) -> list[tuple[SourceDocument, T]]:
+def _load_markdown(folder: Path, model: type[T], found: _Collector,
+                   checkers: dict[str, object]) -> list[tuple[SourceDocument, T]]:
     """Every Markdown file under `folder`, parsed and validated, in path order."""
+    checkers = {kind: checker for kind, checker in checkers.items() if checker is not None}
     loaded = []
     for path in _markdown_files(folder):
         document = found.attempt(lambda: parse_markdown_file(path))
-        meta = found.attempt(lambda: validate(document, model)) if document else None
+        meta = found.attempt(lambda: validate(document, model, checkers)) if document else None
         if meta is not None and _has_valid_slug(document, found):
             loaded.append((document, meta))
     return loaded
@@ -135,8 +146,6 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
                     renderer: BodyRenderer, found: _Collector) -> Exercise | None:
     problem_count = len(found.problems)
-    primary = _resolve_targets(meta.muscles, "muscles", document, catalogue, found)
-    secondary = _resolve_targets(meta.secondary, "secondary", document, catalogue, found)
     _check_images(meta, document, found)
     body = renderer.render(document.body)
     if not body.steps:
@@ -145,23 +154,17 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
     if len(found.problems) > problem_count:
         return None
     return Exercise(
-        slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
+        slug=slug, title=meta.title, summary=meta.summary,
+        primary=_resolve_targets(meta.muscles, catalogue), secondary=_resolve_targets(meta.secondary, catalogue),
         equipment=meta.equipment, category=meta.category, position=meta.position, level=meta.level,
         dose=meta.dose, cautions=meta.cautions, images=meta.images, tags=meta.tags,
         body_html=body.html, steps=body.steps, source=document.path,
     )
 
 
-def _resolve_targets(names, key: str, document: SourceDocument, catalogue: MuscleCatalogue,
-                     found: _Collector) -> tuple[Target, ...]:
-    targets = []
-    for index, name in enumerate(names):
-        target = catalogue.resolve(name)
-        if target is None:
-            found.add(document.path, document.lines.line_of((key, index)), catalogue.unknown_message(name))
-        elif target not in targets:
-            targets.append(target)
-    return tuple(targets)
+def _resolve_targets(names: tuple[str, ...], catalogue: MuscleCatalogue) -> tuple[Target, ...]:
+    """The targets the names mean (validation has checked them all), each once."""
+    return tuple(dict.fromkeys(catalogue.resolve(name) for name in names))
 
 
 def _check_images(meta: ExerciseMeta, document: SourceDocument, found: _Collector) -> None:
@@ -184,7 +187,7 @@ def _content_root(path: Path) -> Path:
     return path.parent
 
 
-def _build_routines(documents, exercises: dict[str, Exercise], slugs: _SlugIndex,
+def _build_routines(documents, exercises: dict[str, Exercise],
                     renderer: BodyRenderer, found: _Collector, include_drafts: bool) -> list[Routine]:
     routines: dict[str, Routine] = {}
     for document, meta in documents:
@@ -193,29 +196,19 @@ def _build_routines(documents, exercises: dict[str, Exercise], slugs: _SlugIndex
             found.add(document.path, 1, f"duplicate routine slug '{slug}': "
                       f"{routines[slug].source} has the same file name; rename one of them")
             continue
-        items = _resolve_items(document, meta, exercises, slugs, found)
+        items = _resolve_items(meta, exercises)
         if items is not None and (include_drafts or not meta.draft):
             routines[slug] = Routine(slug, meta.title, meta.summary, meta.frequency,
                                      renderer.render(document.body).html, items, document.path)
     return list(routines.values())
 
 
-def _resolve_items(document: SourceDocument, meta: RoutineMeta, exercises: dict[str, Exercise],
-                   slugs: _SlugIndex, found: _Collector) -> tuple[RoutineItem, ...] | None:
-    items = []
-    for index, entry in enumerate(meta.exercises):
-        exercise = exercises.get(entry.exercise)
-        if exercise is not None:
-            items.append(RoutineItem(exercise, exercise.dose.merged(entry.dose)))
-            continue
-        line = document.lines.line_of(("exercises", index))
-        if entry.exercise not in slugs.known:
-            hint = suggestion(entry.exercise, slugs.known) or "; write the file name of an exercise, without .md"
-            found.add(document.path, line, f"unknown exercise '{entry.exercise}'{hint}")
-        elif entry.exercise in slugs.drafts:
-            found.add(document.path, line, f"exercise '{entry.exercise}' is a draft; remove it from "
-                                           "the routine or build with --drafts")
-    return tuple(items) if len(items) == len(meta.exercises) else None
+def _resolve_items(meta: RoutineMeta, exercises: dict[str, Exercise]) -> tuple[RoutineItem, ...] | None:
+    """The routine's entries with their effective doses; None when one of its exercises failed to build."""
+    if any(entry.exercise not in exercises for entry in meta.exercises):
+        return None  # validation has reported unknown names; the exercise's own errors say the rest
+    return tuple(RoutineItem(exercises[e.exercise], exercises[e.exercise].dose.merged(e.dose))
+                 for e in meta.exercises)
 
 
 def _static_files(content_dir: Path) -> tuple[Path, ...]:

@@ -27,7 +27,10 @@ class MuscleCatalogue:
     def resolve(self, name: str) -> Target | None:
         return self.targets.get(normalize(name))
 
-    def unknown_message(self, name: str) -> str:
+    def problem_with(self, name: str) -> str | None:
+        """Why an exercise cannot name `name`, or None when it can."""
+        if self.resolve(name) is not None:
+            return None
         return f"unknown muscle '{name}'{suggestion(normalize(name), self.targets)}"
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import typing
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
-                      StringConstraints, ValidationError)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
+                      StringConstraints, ValidationError, ValidationInfo)
 from pydantic_core import PydanticCustomError
 
-from .problems import ContentError, Problem, suggestion
+from .problems import ContentError, Problem, did_you_mean, suggestion
 from .sources import SourceDocument
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -57,7 +57,26 @@ def _exercise_only(value: Any) -> Any:
     return value if isinstance(value, dict) else {"exercise": value}
 
 
+class NameChecker(Protocol):
+    """Knows the names a field may refer to (muscles, exercise slugs) once the guide is read."""
+
+    def problem_with(self, name: str) -> str | None: ...
+
+
+def _known(kind: str):
+    """A validator that asks the checker in the validation context under `kind`, if there is one."""
+    def check(value: str, info: ValidationInfo) -> str:
+        checker = (info.context or {}).get(kind)
+        problem = checker.problem_with(value) if checker is not None else None
+        if problem:
+            raise PydanticCustomError("unknown_name", "{problem}", {"problem": problem})
+        return value
+    return AfterValidator(check)
+
+
 Slug = Annotated[Text, BeforeValidator(_check_slug)]
+MuscleName = Annotated[Text, _known("muscles")]
+ExerciseSlug = Annotated[Text, _known("exercises")]
 
 
 class Frozen(BaseModel):
@@ -127,9 +146,9 @@ class ExerciseMeta(Frozen):
 
     title: Text = Field(examples=["Ankle mobilization"])
     summary: Text = Field(description="One sentence.", examples=["Loosens a stiff ankle."])
-    muscles: tuple[Text, ...] = Field(min_length=1, description="Primary targets.",
-                                      examples=[["soleus", "gastrocnemius"]])
-    secondary: tuple[Text, ...] = ()
+    muscles: tuple[MuscleName, ...] = Field(min_length=1, description="Primary targets.",
+                                            examples=[["soleus", "gastrocnemius"]])
+    secondary: tuple[MuscleName, ...] = ()
     equipment: tuple[Text, ...] = ()
     category: Literal["mobility", "stretch", "strength", "stability", "cardio"] | None = None
     position: Text | None = Field(None, examples=["kneeling"])
@@ -142,7 +161,7 @@ class ExerciseMeta(Frozen):
 
 
 class RoutineEntry(Frozen):
-    exercise: Text = Field(description="The slug of an exercise (its file name without .md).")
+    exercise: ExerciseSlug = Field(description="The slug of an exercise (its file name without .md).")
     dose: Dose | None = Field(None, description="Overrides fields of the exercise's own dose.")
 
 
@@ -192,22 +211,42 @@ class MusclesFile(Frozen):
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def validate(document: SourceDocument, model: type[Model]) -> Model:
-    """The document's data as a `model`, or a ContentError listing every problem in it."""
+def validate(document: SourceDocument, model: type[Model], checkers: dict[str, NameChecker] | None = None) -> Model:
+    """The document's data as a `model`, or a ContentError listing every problem in it.
+
+    `checkers` ("muscles", "exercises") check names against the rest of the guide in the same pass,
+    so that one run reports every mistake of the file.
+    """
     try:
-        return model.model_validate(document.data if document.data is not None else {})
+        return model.model_validate(document.data if document.data is not None else {}, context=checkers)
     except ValidationError as error:
+        details = error.errors()
         problems = [
             Problem(document.path, document.lines.line_of(tuple(detail["loc"])), explain(detail, model))
-            for detail in error.errors()
-            if not _is_echo(detail)
+            for detail in details
+            if not _is_echo(detail, details, model)
         ]
         raise ContentError(problems) from None
 
 
-def _is_echo(detail: dict) -> bool:
-    """Pydantic also calls a list too short when its items failed; their own errors say more."""
-    return detail["type"] == "too_short" and bool(detail.get("input"))
+def _is_echo(detail: dict, details: list[dict], model: type[BaseModel]) -> bool:
+    """An error that only repeats another one, which says more."""
+    if detail["type"] == "too_short":  # pydantic counts the items that failed as missing
+        return bool(detail.get("input"))
+    if detail["type"] == "missing":  # 'sumary: ...' makes 'summary' missing: the typo says it all
+        location = tuple(detail["loc"])
+        return any(_suggested_key(other, model) == location for other in details)
+    return False
+
+
+def _suggested_key(detail: dict, model: type[BaseModel]) -> tuple | None:
+    """For an unknown key, the location of the known key it is probably a misspelling of."""
+    if detail["type"] != "extra_forbidden":
+        return None
+    location = tuple(detail["loc"])
+    parent = _model_at(model, location[:-1])
+    match = did_you_mean(str(location[-1]), parent.model_fields) if parent else None
+    return location[:-1] + (match,) if match else None
 
 
 def explain(detail: dict, model: type[BaseModel]) -> str:
@@ -215,6 +254,8 @@ def explain(detail: dict, model: type[BaseModel]) -> str:
     location = tuple(detail["loc"])
     kind, value = detail["type"], detail.get("input")
     name = _label(location)
+    if kind in _SELF_EXPLAINED:
+        return detail["msg"]
     if kind == "missing":
         return _missing_message(location, model)
     if kind == "extra_forbidden":
@@ -236,6 +277,8 @@ def explain(detail: dict, model: type[BaseModel]) -> str:
         return f"{name} is empty; list at least one entry"
     return f"{name}: {detail['msg']}" if location else detail["msg"]
 
+
+_SELF_EXPLAINED = {"unknown_name", "slug", "base_url", "language"}
 
 _TYPE_WORDS = {
     "string_type": "text (put it in quotes)",

@@ -65,3 +65,11 @@ def fixture_site(tmp_path_factory) -> Path:
     code = main(["build", "--content", str(content), "--out", str(root / "site")])
     assert code == 0
     return root / "site"
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """The guide shipped in content/, built once for the session."""
+    out = tmp_path_factory.mktemp("bundled") / "site"
+    assert main(["build", "--content", str(PROJECT_DIR / "content"), "--out", str(out)]) == 0
+    return out
