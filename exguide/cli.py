@@ -55,6 +55,9 @@ def run_build(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
         print(f"Build failed with {count} error{'s' if count != 1 else ''}; "
               f"{display_path(options.out_dir)}/ was left as it was.", file=sys.stderr)
         return EXIT_CONTENT
+    except OSError as error:  # the output folder cannot be written: full disk, no permission
+        print(f"build.py: error: cannot write the site: {error.strerror}: {error.filename}", file=sys.stderr)
+        return EXIT_CONTENT
     index = display_path(options.out_dir / "index.html")
     print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
     return EXIT_OK

@@ -42,7 +42,10 @@ class SourceDocument:
 
 def read_text(path: Path) -> str:
     """The file's text; a file that is not UTF-8 is a content error naming the bad line."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ContentError([Problem(path, 1, f"the file cannot be read: {error.strerror}")]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

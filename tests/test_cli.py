@@ -54,3 +54,20 @@ def test_the_script_runs_from_any_folder(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built 11 pages")
+
+
+def test_an_unreadable_file_is_reported_not_a_traceback(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    (content / "exercises" / "folder.md").mkdir()
+    result = run_build()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("content/exercises/folder.md:1: the file cannot be read: Is a directory\n")
+
+
+def test_an_unwritable_output_folder_is_reported_not_a_traceback(run_build, tmp_path):
+    make_guide(tmp_path)
+    (tmp_path / "blocker").write_text("a file where the output folder's parent should be")
+    result = run_build("--out", "blocker/site")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("build.py: error: cannot write the site: ")
+    assert "Traceback" not in result.stderr
