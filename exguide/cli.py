@@ -58,6 +58,8 @@ def run_build(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
     except OSError as error:  # the output folder cannot be written: full disk, no permission
         print(f"build.py: error: cannot write the site: {error.strerror}: {error.filename}", file=sys.stderr)
         return EXIT_CONTENT
+    for warning in result.warnings:
+        print(warning.format(), file=sys.stderr)
     index = display_path(options.out_dir / "index.html")
     print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
     return EXIT_OK

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .assemble import load_guide
 from .plan import plan_site
+from .problems import Problem
 from .render import render_site
 from .write import write_site
 
@@ -24,22 +25,30 @@ class BuildOptions:
 
 
 @dataclass(frozen=True)
+class RenderedSite:
+    files: dict[str, bytes]
+    pages: int
+    warnings: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
 class BuildResult:
     pages: int
     files: int
     seconds: float
+    warnings: tuple[Problem, ...]
 
 
-def render_guide(options: BuildOptions) -> tuple[dict[str, bytes], int]:
-    """Every output file and the number of pages, without touching the output folder."""
+def render_guide(options: BuildOptions) -> RenderedSite:
+    """Every output file, without touching the output folder."""
     guide = load_guide(options.content_dir, options.include_drafts)
     plan = plan_site(guide, options.template_dir / "assets")
-    return render_site(plan, options.template_dir), len(plan.pages)
+    return RenderedSite(render_site(plan, options.template_dir), len(plan.pages), plan.warnings)
 
 
 def build(options: BuildOptions) -> BuildResult:
     """Build the site; on a ContentError nothing has been written."""
     started = time.perf_counter()
-    files, pages = render_guide(options)
-    write_site(files, options.out_dir)
-    return BuildResult(pages, len(files), time.perf_counter() - started)
+    site = render_guide(options)
+    write_site(site.files, options.out_dir)
+    return BuildResult(site.pages, len(site.files), time.perf_counter() - started, site.warnings)

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
+from .sheet import plan_sheet
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class StaticFile:
 class SitePlan:
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
 HOME = "index.html"
@@ -78,14 +80,14 @@ def plan_site(guide: Guide, asset_dir: Path) -> SitePlan:
         Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
-        *(Page(path_of(r), "routine.html", _frozen(guide=guide, routine=r)) for r in guide.routines),
+        *(routine_page(guide, routine) for routine in guide.routines),
     )
     static = (
         *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
         *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
     )
     _check_unique([p.path for p in pages] + [s.path for s in static], guide.content_dir)
-    return SitePlan(pages, static)
+    return SitePlan(pages, static, _sheet_warnings(pages))
 
 
 def _exercise_pages(guide: Guide):
@@ -96,6 +98,28 @@ def _exercise_pages(guide: Guide):
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
         ))
+
+
+def routine_page(guide: Guide, routine: Routine, start_level: int = 0) -> Page:
+    """A routine's page, with the type step at which its print sheet fits one page."""
+    sheet = plan_sheet(routine, public_url(guide, path_of(routine)), start_level)
+    return Page(path_of(routine), "routine.html", _frozen(guide=guide, routine=routine, sheet=sheet))
+
+
+def public_url(guide: Guide, site_path: str) -> str | None:
+    """The page's web address when the guide says where it is published (directory URLs)."""
+    if not guide.config.base_url:
+        return None
+    return guide.config.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
+
+
+def _sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
+    return tuple(
+        Problem(page.context["routine"].source, 1, "the routine does not fit on one printed page even at the "
+                "smallest legible type; it will print on several pages, breaking between exercises",
+                severity="warning")
+        for page in pages if "sheet" in page.context and not page.context["sheet"].fits
+    )
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,3 +74,32 @@ def bundled_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundled") / "site"
     assert main(["build", "--content", str(PROJECT_DIR / "content"), "--out", str(out)]) == 0
     return out
+
+
+# Debian's Chromium, kept from reaching outside hosts, which this network refuses.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip a test whose tool is missing; in CI, fail: a skipped check there would check nothing."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium driven by Playwright, shared by the session's browser tests."""
+    executable = shutil.which("chromium")
+    if not executable:
+        skip_or_fail("Chromium is not installed: run `apt-get install -y chromium` (Debian) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -7,6 +7,7 @@ import pytest
 from exguide.body import BodyRenderer
 from exguide.plan import relative_url
 from exguide.schema import Dose
+from exguide.sheet import log_caption, log_columns
 from exguide.write import UnsafeOutputPath, write_site
 
 
@@ -55,3 +56,16 @@ def test_the_writer_refuses_paths_outside_the_output_folder(tmp_path, bad):
         write_site({"index.html": b"ok", bad: b"no"}, tmp_path / "site")
     assert not (tmp_path / "site").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("frequency, caption, columns", [
+    ("daily", "Tick a box each day for a week", 7),
+    ("every day after a run", "Tick a box each day for a week", 7),
+    ("3 times a week", "Tick a box each session this week", 3),
+    ("twice a week", "Tick a box each session this week", 2),
+    ("3x per week", "Tick a box each session this week", 3),
+    ("7 times a week", "Tick a box each day for a week", 7),
+])
+def test_the_log_has_a_column_per_day_or_per_session(frequency, caption, columns):
+    assert log_caption(frequency) == caption
+    assert log_columns(frequency) == tuple(str(n) for n in range(1, columns + 1))
