@@ -27,6 +27,8 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
                               help="the templates folder (default: the project's templates)")
     build_parser.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
+    build_parser.add_argument("--no-pdf", dest="pdfs", action="store_false",
+                              help="skip the routines' PDFs, for a faster build")
     return parser
 
 
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
-    options = BuildOptions(arguments.content, arguments.out, arguments.templates, arguments.drafts)
+    options = BuildOptions(arguments.content, arguments.out, arguments.templates, arguments.drafts, arguments.pdfs)
     usage_error = _check_folders(options)
     if usage_error:
         parser.print_usage(sys.stderr)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import load_guide
-from .plan import plan_site
+from .pdf import print_routines
+from .plan import plan_site, sheet_warnings
 from .problems import Problem
 from .render import render_site
 from .write import write_site
@@ -22,6 +23,7 @@ class BuildOptions:
     out_dir: Path
     template_dir: Path = DEFAULT_TEMPLATES
     include_drafts: bool = False
+    pdfs: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,12 @@ class BuildResult:
 def render_guide(options: BuildOptions) -> RenderedSite:
     """Every output file, without touching the output folder."""
     guide = load_guide(options.content_dir, options.include_drafts)
-    plan = plan_site(guide, options.template_dir / "assets")
-    return RenderedSite(render_site(plan, options.template_dir), len(plan.pages), plan.warnings)
+    plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
+    files = render_site(plan, options.template_dir)
+    if options.pdfs:
+        printed, plan = print_routines(plan, options.template_dir, files)
+        files.update(printed)
+    return RenderedSite(files, len(plan.pages), sheet_warnings(plan.pages))
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -38,7 +38,7 @@ class StaticFile:
 class SitePlan:
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...]
-    warnings: tuple[Problem, ...] = ()
+    pdf_files: tuple[str, ...] = ()
 
 
 HOME = "index.html"
@@ -73,21 +73,30 @@ def relative_url(from_path: str, to_path: str) -> str:
     return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
 
 
-def plan_site(guide: Guide, asset_dir: Path) -> SitePlan:
+def pdf_path(routine: Routine, paper: str) -> str:
+    """Where a routine's one-page PDF goes: routines/<slug>.pdf for A4, routines/<slug>-letter.pdf."""
+    return f"routines/{routine.slug}{'' if paper == 'A4' else '-' + paper.lower()}.pdf"
+
+
+PDF_PAPERS = ("A4", "Letter")
+
+
+def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error."""
     pages = (
         Page(HOME, "home.html", _frozen(guide=guide)),
         Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
-        *(routine_page(guide, routine) for routine in guide.routines),
+        *(routine_page(guide, routine, pdfs=pdfs) for routine in guide.routines),
     )
+    pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     static = (
         *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
         *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
     )
-    _check_unique([p.path for p in pages] + [s.path for s in static], guide.content_dir)
-    return SitePlan(pages, static, _sheet_warnings(pages))
+    _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
+    return SitePlan(pages, static, pdf_files)
 
 
 def _exercise_pages(guide: Guide):
@@ -100,10 +109,13 @@ def _exercise_pages(guide: Guide):
         ))
 
 
-def routine_page(guide: Guide, routine: Routine, start_level: int = 0) -> Page:
-    """A routine's page, with the type step at which its print sheet fits one page."""
-    sheet = plan_sheet(routine, public_url(guide, path_of(routine)), start_level)
-    return Page(path_of(routine), "routine.html", _frozen(guide=guide, routine=routine, sheet=sheet))
+def routine_page(guide: Guide, routine: Routine, start_level: int = 0, pdfs: bool = False,
+                 estimate: bool = True) -> Page:
+    """A routine's page, with the type step at which its print sheet fits one page (see sheet.py)."""
+    sheet = plan_sheet(routine, public_url(guide, path_of(routine)), start_level, estimate)
+    pdf_links = tuple((paper, pdf_path(routine, paper)) for paper in PDF_PAPERS) if pdfs else ()
+    return Page(path_of(routine), "routine.html",
+                _frozen(guide=guide, routine=routine, sheet=sheet, pdf_links=pdf_links))
 
 
 def public_url(guide: Guide, site_path: str) -> str | None:
@@ -113,7 +125,8 @@ def public_url(guide: Guide, site_path: str) -> str | None:
     return guide.config.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
 
 
-def _sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
+def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
+    """A warning for each routine whose print sheet does not fit one page."""
     return tuple(
         Problem(page.context["routine"].source, 1, "the routine does not fit on one printed page even at the "
                 "smallest legible type; it will print on several pages, breaking between exercises",

@@ -26,8 +26,9 @@ PAGE_WIDTH_MM = 194.0   # A4 is the narrower
 PAGE_HEIGHT_MM = 263.4  # Letter is the shorter
 COLUMN_GAP_MM = 6.0
 PT_TO_MM = 0.3528
-# Calibrated against Chromium's print layout with DejaVu Sans: the estimate runs 3-12 % above the real
-# height at every step, for the bundled routine and the limit fixture of the tests.
+# Calibrated against Chromium's print layout with DejaVu Sans, a wide face: the estimate runs 3-12 % above
+# the real height at every step for the bundled routine and the limit fixture of the tests, and further
+# above it with the Arial-metric faces the print stylesheet asks for.
 CHAR_WIDTH_EM = 0.5
 BOLD_WIDTH = 1.1         # bold titles take a tenth more room
 STEP_INDENT_MM = 5.0
@@ -55,10 +56,13 @@ class PrintSheet:
         return self.level == RUN_IN_LEVEL
 
 
-def plan_sheet(routine: Routine, page_url: str | None, start_level: int = 0) -> PrintSheet:
-    """The largest type step, from `start_level` down, at which the routine fits on one page."""
+def plan_sheet(routine: Routine, page_url: str | None, start_level: int = 0, estimate: bool = True) -> PrintSheet:
+    """The largest type step, from `start_level` down, at which the routine fits on one page.
+
+    With `estimate` off the sheet is set at `start_level`, for a caller that measures the fit itself.
+    """
     fitting = (level for level in range(start_level, len(SIZES_PT))
-               if estimated_height(routine, level, has_qr=page_url is not None) <= 1)
+               if not estimate or estimated_height(routine, level, has_qr=page_url is not None) <= 1)
     level = next(fitting, None)
     return PrintSheet(
         level=RUN_IN_LEVEL if level is None else level,

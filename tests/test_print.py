@@ -38,11 +38,10 @@ def _plain(text: str) -> str:
 def limit_site(tmp_path_factory):
     """The fixture guide plus a routine at the print limit and one past it."""
     root = tmp_path_factory.mktemp("print-limit")
-    files = limit_files(count=10)
-    files["routines/limit.md"] = files["routines/limit.md"].replace("  - limit-9\n  - limit-10\n", "")
-    files["routines/too-long.md"] = (files["routines/limit.md"]
-                                     .replace("title: The longest", "title: Too long, the longest")
-                                     .replace("  - limit-8\n", "  - limit-8\n  - limit-9\n  - limit-10\n"))
+    files = limit_files(count=12)
+    past_limit = "".join(f"  - limit-{n}\n" for n in range(9, 13))
+    files["routines/too-long.md"] = files["routines/limit.md"].replace("title: The longest", "title: Too long, the longest")
+    files["routines/limit.md"] = files["routines/limit.md"].replace(past_limit, "")
     content = make_guide(root, files)
     from exguide.cli import main
     import contextlib
@@ -93,9 +92,10 @@ def test_nothing_on_the_sheet_is_smaller_than_8_points(browser, limit_site):
 def test_a_routine_past_the_limit_warns_and_breaks_only_between_exercises(browser, limit_site):
     site, warnings = limit_site
     assert re.search(r"too-long\.md:1: warning: the routine does not fit on one printed page", warnings)
+    assert len(PdfReader(site / "routines/too-long.pdf").pages) == 2
     pages = print_pages(browser, site / "routines/too-long/index.html", "Letter")
     assert len(pages) == 2
-    for number in range(1, 11):  # each exercise's title and its caution on the same page
+    for number in range(1, 13):  # each exercise's title and its caution on the same page
         holders = [i for i, text in enumerate(pages) if f"reach, no. {number}" in text]
         assert len(holders) == 1, number
         assert f"(no. {number})" in pages[holders[0]]

@@ -1,0 +1,80 @@
+"""Stage 5b, print: a one-page PDF per routine on A4 and on US Letter, from the routine page itself.
+
+WeasyPrint lays out the same HTML and print stylesheet a browser prints. When a sheet comes out longer
+than one page, the type is shrunk step by step down to the legibility floor, and the HTML page is
+rendered again at the step the PDF needed, so that printing from the browser gives the same sheet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urljoin
+
+from weasyprint import CSS, HTML
+
+from .plan import Page, SitePlan, pdf_path, routine_page
+from .render import make_environment, render_page
+from .sheet import SIZES_PT
+
+PAPERS = ("A4", "Letter")
+logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font warnings are not the author's business
+
+
+def print_routines(plan: SitePlan, template_dir: Path, files: dict[str, bytes]) -> tuple[dict[str, bytes], SitePlan]:
+    """The PDFs of every routine and the routine pages as printed; the plan with each sheet's final step."""
+    environment = make_environment(template_dir)
+    printed: dict[str, bytes] = {}
+    pages = list(plan.pages)
+    with tempfile.TemporaryDirectory(prefix="exguide-print-") as folder:
+        site = Path(folder)
+        for static in plan.static_files:
+            if static.path.startswith("assets/"):
+                _put(site / static.path, files[static.path])
+        for index, page in enumerate(pages):
+            if page.template == "routine.html":
+                pages[index], outputs = _print_routine(page, environment, site)
+                printed.update(outputs)
+    return printed, replace(plan, pages=tuple(pages))
+
+
+def _print_routine(page: Page, environment, site: Path) -> tuple[Page, dict[str, bytes]]:
+    """Shrink the sheet until both papers give one page, or the floor is reached."""
+    guide, routine = page.context["guide"], page.context["routine"]
+    level = page.context["sheet"].level
+    while True:
+        page = routine_page(guide, routine, start_level=level, pdfs=True, estimate=False)
+        html = render_page(environment, page)
+        printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
+        documents = {paper: _layout(site, page.path, printable, paper) for paper in PAPERS}
+        fits = all(len(document.pages) == 1 for document in documents.values())
+        if fits or level == len(SIZES_PT) - 1:
+            break
+        level += 1
+    page = replace(page, context={**page.context, "sheet": replace(page.context["sheet"], fits=fits)})
+    outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
+    outputs[page.path] = html.encode("utf-8")
+    return page, outputs
+
+
+def _public_links(html: str, page_url: str | None) -> str:
+    """Links in a PDF lead to the published site, or nowhere; never to the files it was laid out from."""
+    def public(match: re.Match) -> str:
+        if page_url is None:
+            return "<a>"
+        return f'<a href="{urljoin(page_url, match.group(1)).removesuffix("index.html")}">'
+    return re.sub(r'<a href="([^"#][^"]*)">', public, html)
+
+
+def _layout(site: Path, path: str, html: bytes, paper: str):
+    source = site / path
+    _put(source, html)
+    return HTML(filename=str(source)).render(stylesheets=[CSS(string=f"@page {{ size: {paper}; }}")])
+
+
+def _put(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

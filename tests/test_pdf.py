@@ -1,0 +1,79 @@
+"""The one-page PDFs of each routine, made with WeasyPrint from the routine page itself."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import replace
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import make_guide, read_tree
+from exguide.assemble import load_guide
+from exguide.pdf import print_routines
+from exguide.pipeline import DEFAULT_TEMPLATES
+from exguide.plan import plan_site, routine_page
+from exguide.render import render_site
+from limits import limit_files
+
+SIZES = {"": (595, 842), "-letter": (612, 792)}  # A4 and US Letter, in points
+
+
+@pytest.mark.parametrize("suffix", SIZES)
+def test_each_routine_has_a_one_page_pdf_per_paper(bundled_site, suffix):
+    pdf = PdfReader(bundled_site / f"routines/runners-knee{suffix}.pdf")
+    assert len(pdf.pages) == 1
+    assert tuple(round(float(v)) for v in pdf.pages[0].mediabox.upper_right) == SIZES[suffix]
+    text = " ".join(pdf.pages[0].extract_text().split())
+    assert "Runner's knee mobility" in text and "Wide-legged forward fold" in text
+
+
+def test_the_routine_page_links_to_both_pdfs(bundled_site):
+    page = (bundled_site / "routines/runners-knee/index.html").read_text()
+    assert '<a href="../runners-knee.pdf">A4</a> or <a href="../runners-knee-letter.pdf">US Letter</a>' in page
+
+
+def test_no_pdf_builds_neither_the_pdfs_nor_their_links(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    assert run_build("--content", str(content), "--no-pdf").exit_code == 0
+    assert not [path for path in read_tree(tmp_path / "site") if path.endswith(".pdf")]
+    assert ".pdf" not in (tmp_path / "site/routines/leg-day/index.html").read_text()
+
+
+def _link_targets(pdf_bytes: bytes) -> list[bytes]:
+    streams = re.findall(rb"stream\n(.*?)\nendstream", pdf_bytes, re.S)
+    found = []
+    for stream in streams:
+        try:
+            found += re.findall(rb"/URI \(([^)]*)\)", zlib.decompress(stream))
+        except zlib.error:
+            pass
+    return found
+
+
+def test_pdf_links_lead_to_the_published_site_or_nowhere(run_build, tmp_path, bundled_site):
+    assert _link_targets((bundled_site / "routines/runners-knee.pdf").read_bytes()) == []  # no base_url
+    content = make_guide(tmp_path, limit_files())
+    assert run_build("--content", str(content)).exit_code == 0
+    targets = _link_targets((tmp_path / "site/routines/limit.pdf").read_bytes())
+    assert targets[:2] == [b"https://guides.example.org/legs/exercises/limit-1/",
+                           b"https://guides.example.org/legs/exercises/limit-2/"]
+
+
+def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
+    content = make_guide(tmp_path, limit_files())
+    guide = load_guide(content)
+    plan = plan_site(guide, DEFAULT_TEMPLATES / "assets", pdfs=True)
+    limit = next(r for r in guide.routines if r.slug == "limit")
+    # Start the routine at the largest type, as if the estimate had been wrong.
+    pages = tuple(routine_page(guide, limit, 0, pdfs=True, estimate=False) if p.path == "routines/limit/index.html"
+                  else p for p in plan.pages)
+    plan = replace(plan, pages=pages)
+    printed, final = print_routines(plan, DEFAULT_TEMPLATES, render_site(plan, DEFAULT_TEMPLATES))
+    sheet = next(p for p in final.pages if p.path == "routines/limit/index.html").context["sheet"]
+    assert sheet.level > 0 and sheet.fits
+    assert f'class="routine sheet fit-{sheet.level}' in printed["routines/limit/index.html"].decode()
+    for name in ("routines/limit.pdf", "routines/limit-letter.pdf"):
+        from io import BytesIO
+        assert len(PdfReader(BytesIO(printed[name])).pages) == 1
