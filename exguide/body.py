@@ -10,7 +10,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
+EXTENSIONS = ["extra", "sane_lists", "smarty"]  # no "toc": its heading ids would repeat in the booklet
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class SitePlan:
 
 HOME = "index.html"
 MUSCLES_INDEX = "muscles/index.html"
+BOOKLET = "print/index.html"
 
 
 @singledispatch
@@ -86,6 +87,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     pages = (
         Page(HOME, "home.html", _frozen(guide=guide)),
         Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
+        Page(BOOKLET, "print.html", _frozen(guide=guide)),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
         *(routine_page(guide, routine, pdfs=pdfs) for routine in guide.routines),

@@ -48,6 +48,7 @@ def test_the_fixture_builds_every_page(fixture_site):
         "muscles/hip-flexors/index.html",
         "muscles/index.html",
         "muscles/quadriceps/index.html",
+        "print/index.html",
         "routines/leg-day-letter.pdf",
         "routines/leg-day.pdf",
         "routines/leg-day/index.html",
@@ -178,7 +179,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 11 pages \(14 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 12 pages \(15 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 

@@ -15,6 +15,7 @@ PAGES = [
     "muscles/index.html",
     "muscles/hip-flexors/index.html",
     "routines/leg-day/index.html",
+    "print/index.html",
 ]
 
 

@@ -106,3 +106,14 @@ def test_other_pages_print_without_navigation(browser, bundled_site, path):
     text = " ".join(print_pages(browser, bundled_site / path, "A4"))
     assert "Skip to content" not in text
     assert "Routines Exercises Muscles" not in text
+
+
+def test_the_booklet_prints_cover_contents_and_each_section_on_its_own_page(browser, bundled_site):
+    pages = print_pages(browser, bundled_site / "print/index.html", "A4")
+    assert pages[0].startswith("Runner's knee Five mobilizations")
+    assert pages[1].startswith("Contents")
+    titles = ["Runner's knee mobility", "90/90 sit with reach", "Ankle mobilization", "Half-kneeling quad mobilization",
+              "Low lunge with reach", "Wide-legged forward fold"]
+    starts = [next(i for i, text in enumerate(pages) if text.startswith(title)) for title in titles]
+    assert starts == list(range(2, 2 + len(titles)))
+    assert len(pages) == 2 + len(titles)
