@@ -49,7 +49,8 @@ def render_guide(options: BuildOptions) -> RenderedSite:
     if options.pdfs:
         printed, plan = print_routines(plan, options.template_dir, files)
         files.update(printed)
-    return RenderedSite(files, len(plan.pages), sheet_warnings(plan.pages))
+    pages = sum(page.path.endswith(".html") for page in plan.pages)
+    return RenderedSite(files, pages, sheet_warnings(plan.pages))
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
-from .sheet import plan_sheet
+from .sheet import custom_routine_data, plan_sheet
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class SitePlan:
 HOME = "index.html"
 MUSCLES_INDEX = "muscles/index.html"
 BOOKLET = "print/index.html"
+CUSTOM_ROUTINE = "routines/custom/index.html"
+CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
 
 
 @singledispatch
@@ -88,6 +90,8 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
         Page(HOME, "home.html", _frozen(guide=guide)),
         Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
         Page(BOOKLET, "print.html", _frozen(guide=guide)),
+        Page(CUSTOM_ROUTINE, "custom.html", _frozen(guide=guide)),
+        _custom_routine_data(guide),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
         *(routine_page(guide, routine, pdfs=pdfs) for routine in guide.routines),
@@ -135,6 +139,12 @@ def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
                 severity="warning")
         for page in pages if "sheet" in page.context and not page.context["sheet"].fits
     )
+
+
+def _custom_routine_data(guide: Guide) -> Page:
+    links = {e.slug: relative_url(CUSTOM_ROUTINE, path_of(e)) for e in guide.exercises}
+    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
+                _frozen(guide=guide, data=custom_routine_data(guide.exercises, links)))
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import segno
 
-from .model import Routine
+from .model import Exercise, Routine
+from .schema import Dose
 
 # Type steps, largest first; the last keeps 8 pt (the legibility floor) and runs the steps together.
 SIZES_PT = (10.0, 9.5, 9.0, 8.5, 8.0, 8.0)
@@ -76,31 +77,42 @@ def plan_sheet(routine: Routine, page_url: str | None, start_level: int = 0, est
 
 def estimated_height(routine: Routine, level: int, has_qr: bool = True) -> float:
     """The routine's printed height at `level`, as a fraction of the usable page height."""
+    items_mm = [item_heights(item.exercise, item.dose)[level] for item in routine.items]
+    return sheet_height(items_mm, level, has_qr)
+
+
+def sheet_height(items_mm: list[float], level: int, has_qr: bool) -> float:
+    """The sheet's height, as a fraction of the page, from the heights of its exercises at `level`."""
+    blocks = [*items_mm, (len(items_mm) + 2) * LOG_ROW_MM + 3, FOOTER_MM + (QR_MM if has_qr else 0)]
+    # Columns are balanced but a block is never split, so a column may run one block longer.
+    columns_mm = max(max(blocks), sum(blocks) / 2 + max(blocks) / 2)
+    return (header_height(level) + columns_mm) / PAGE_HEIGHT_MM
+
+
+def header_height(level: int) -> float:
+    return HEADER_LINES * SIZES_PT[level] * PT_TO_MM * LINE_HEIGHTS[level] + 3
+
+
+def item_heights(exercise: Exercise, dose: Dose) -> tuple[float, ...]:
+    """The printed height in mm of one exercise of a sheet, at each type step."""
+    return tuple(_item_height(exercise, dose, level) for level in range(len(SIZES_PT)))
+
+
+def _item_height(exercise: Exercise, dose: Dose, level: int) -> float:
     size_mm = SIZES_PT[level] * PT_TO_MM
     line_mm = size_mm * LINE_HEIGHTS[level]
     column_mm = (PAGE_WIDTH_MM - COLUMN_GAP_MM) / 2
-    blocks = [_item_height(item, level, line_mm, column_mm, size_mm) for item in routine.items]
-    blocks.append((len(routine.items) + 2) * LOG_ROW_MM + 3)  # the tick-box log and its caption
-    blocks.append(FOOTER_MM + (QR_MM if has_qr else 0))
-    # Columns are balanced but a block is never split, so a column may run one block longer.
-    columns_mm = max(max(blocks), sum(blocks) / 2 + max(blocks) / 2)
-    header_mm = HEADER_LINES * line_mm + 3
-    return (header_mm + columns_mm) / PAGE_HEIGHT_MM
-
-
-def _item_height(item, level: int, line_mm: float, column_mm: float, size_mm: float) -> float:
     characters_per_line = column_mm / (CHAR_WIDTH_EM * size_mm)
     step_characters = (column_mm - STEP_INDENT_MM) / (CHAR_WIDTH_EM * size_mm)
-    steps = [_plain(step) for step in item.exercise.steps]
-    title = item.exercise.title
-    dose = item.dose.describe()
-    caution = "Caution: " + item.exercise.cautions[0] if item.exercise.cautions else ""
+    steps = [_plain(step) for step in exercise.steps]
+    title, dose_words = exercise.title, dose.describe()
+    caution = "Caution: " + exercise.cautions[0] if exercise.cautions else ""
     if level == RUN_IN_LEVEL:  # title and dose run together, and so do the steps and the caution
-        what = len(title) * BOLD_WIDTH + len(f" · {dose}")
+        what = len(title) * BOLD_WIDTH + len(f" · {dose_words}")
         how = len(" ".join(f"{n}. {s}" for n, s in enumerate(steps, 1)) + " " + caution)
         return (_lines(what, characters_per_line) + _lines(how, characters_per_line)) * line_mm + 2.5
     title_lines = _lines(len(title) * BOLD_WIDTH * 1.1, characters_per_line) * 1.1
-    dose_lines = _lines(len(dose), characters_per_line) if dose else 0
+    dose_lines = _lines(len(dose_words), characters_per_line) if dose_words else 0
     step_lines = sum(_lines(len(step), step_characters) for step in steps)
     caution_lines = _lines(len(caution), characters_per_line) if caution else 0
     return (title_lines + dose_lines + step_lines + caution_lines) * line_mm + 3
@@ -138,3 +150,27 @@ def _qr_svg(url: str) -> str:
     """An inline SVG QR code of the page's address."""
     code = segno.make(url, error="m")
     return code.svg_inline(scale=2, border=0, svgclass="qr", lineclass=None, omitsize=True, title=f"QR code: {url}")
+
+
+def custom_routine_data(exercises: tuple[Exercise, ...], links: dict[str, str]) -> dict:
+    """What the build-your-own routine page needs to lay out a sheet in the browser, as plain data.
+
+    `links` maps each exercise's slug to its address relative to that page.
+    """
+    return {
+        "layout": {
+            "page": PAGE_HEIGHT_MM, "header": [round(header_height(level), 2) for level in range(len(SIZES_PT))],
+            "logRow": LOG_ROW_MM, "footer": FOOTER_MM, "qr": QR_MM,
+        },
+        "exercises": {
+            exercise.slug: {
+                "title": exercise.title,
+                "url": links[exercise.slug],
+                "dose": exercise.dose.describe(),
+                "steps": list(exercise.steps),
+                "caution": exercise.cautions[0] if exercise.cautions else "",
+                "heights": [round(h, 2) for h in item_heights(exercise, exercise.dose)],
+            }
+            for exercise in exercises
+        },
+    }

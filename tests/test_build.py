@@ -37,6 +37,8 @@ def page_text(site: Path, path: str) -> str:
 
 def test_the_fixture_builds_every_page(fixture_site):
     assert sorted(read_tree(fixture_site)) == [
+        "assets/exercises-data.js",
+        "assets/routine.js",
         "assets/style.css",
         "exercises/ankle-circles/index.html",
         "exercises/calf-raise/index.html",
@@ -49,6 +51,7 @@ def test_the_fixture_builds_every_page(fixture_site):
         "muscles/index.html",
         "muscles/quadriceps/index.html",
         "print/index.html",
+        "routines/custom/index.html",
         "routines/leg-day-letter.pdf",
         "routines/leg-day.pdf",
         "routines/leg-day/index.html",
@@ -107,7 +110,7 @@ def test_front_matter_text_is_escaped(fixture_site):
 
 def test_exercise_page_shows_its_facts_and_links(fixture_site):
     page = page_text(fixture_site, "exercises/quad-stretch/index.html")
-    assert '<html lang="en-GB">' in page
+    assert '<html lang="en-GB" ' in page
     assert "<dt>Dose</dt><dd>2 × 30 s hold, each side</dd>" in page
     assert '<a href="../../muscles/quadriceps/index.html">Quadriceps</a>' in page
     assert 'iliopsoas <span class="groups">(<a href="../../muscles/hip-flexors/index.html">Hip flexors</a>)' in page
@@ -179,7 +182,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 12 pages \(15 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 13 pages \(18 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 
