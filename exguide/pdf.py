@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from weasyprint import CSS, HTML
 
-from .plan import Page, SitePlan, pdf_path, routine_page
+from .plan import Page, SitePlan, frozen_context, pdf_path, routine_page
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
 
@@ -54,7 +54,7 @@ def _print_routine(page: Page, environment, site: Path) -> tuple[Page, dict[str,
         if fits or level == len(SIZES_PT) - 1:
             break
         level += 1
-    page = replace(page, context={**page.context, "sheet": replace(page.context["sheet"], fits=fits)})
+    page = replace(page, context=frozen_context(**{**page.context, "sheet": replace(page.context["sheet"], fits=fits)}))
     outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
     outputs[page.path] = html.encode("utf-8")
     return page, outputs

@@ -38,7 +38,6 @@ class StaticFile:
 class SitePlan:
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...]
-    pdf_files: tuple[str, ...] = ()
 
 
 HOME = "index.html"
@@ -86,11 +85,12 @@ PDF_PAPERS = ("A4", "Letter")
 
 def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error."""
+    _check_reserved(guide)
     pages = (
-        Page(HOME, "home.html", _frozen(guide=guide)),
-        Page(MUSCLES_INDEX, "muscles.html", _frozen(guide=guide)),
-        Page(BOOKLET, "print.html", _frozen(guide=guide)),
-        Page(CUSTOM_ROUTINE, "custom.html", _frozen(guide=guide)),
+        Page(HOME, "home.html", frozen_context(guide=guide)),
+        Page(MUSCLES_INDEX, "muscles.html", frozen_context(guide=guide)),
+        Page(BOOKLET, "print.html", frozen_context(guide=guide)),
+        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(guide=guide)),
         _custom_routine_data(guide),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
@@ -102,13 +102,13 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
         *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
     )
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
-    return SitePlan(pages, static, pdf_files)
+    return SitePlan(pages, static)
 
 
 def _exercise_pages(guide: Guide):
     exercises = guide.exercises
     for index, exercise in enumerate(exercises):
-        yield Page(path_of(exercise), "exercise.html", _frozen(
+        yield Page(path_of(exercise), "exercise.html", frozen_context(
             guide=guide, exercise=exercise, routines=guide.routines_using(exercise),
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
@@ -121,7 +121,7 @@ def routine_page(guide: Guide, routine: Routine, start_level: int = 0, pdfs: boo
     sheet = plan_sheet(routine, public_url(guide, path_of(routine)), start_level, estimate)
     pdf_links = tuple((paper, pdf_path(routine, paper)) for paper in PDF_PAPERS) if pdfs else ()
     return Page(path_of(routine), "routine.html",
-                _frozen(guide=guide, routine=routine, sheet=sheet, pdf_links=pdf_links))
+                frozen_context(guide=guide, routine=routine, sheet=sheet, pdf_links=pdf_links))
 
 
 def public_url(guide: Guide, site_path: str) -> str | None:
@@ -144,15 +144,24 @@ def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
 def _custom_routine_data(guide: Guide) -> Page:
     links = {e.slug: relative_url(CUSTOM_ROUTINE, path_of(e)) for e in guide.exercises}
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
-                _frozen(guide=guide, data=custom_routine_data(guide.exercises, links)))
+                frozen_context(guide=guide, data=custom_routine_data(guide.exercises, links)))
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:
-    return Page(path_of(listing.group), "group.html", _frozen(guide=guide, listing=listing))
+    return Page(path_of(listing.group), "group.html", frozen_context(guide=guide, listing=listing))
 
 
-def _frozen(**context: Any) -> Mapping[str, Any]:
+def frozen_context(**context: Any) -> Mapping[str, Any]:
+    """A page's template context, read-only."""
     return MappingProxyType(context)
+
+
+def _check_reserved(guide: Guide) -> None:
+    """Routine slugs the site uses for pages of its own."""
+    taken = [r for r in guide.routines if path_of(r) == CUSTOM_ROUTINE]
+    if taken:
+        raise ContentError([Problem(r.source, 1, f"the routine name '{r.slug}' is kept for the build-your-own "
+                                                 "routine page; rename the file") for r in taken])
 
 
 def _files(folder: Path) -> list[Path]:
