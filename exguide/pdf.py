@@ -30,26 +30,26 @@ def print_routines(plan: SitePlan, template_dir: Path, files: dict[str, bytes]) 
     printed: dict[str, bytes] = {}
     pages = list(plan.pages)
     with tempfile.TemporaryDirectory(prefix="exguide-print-") as folder:
-        site = Path(folder)
+        workdir = Path(folder)
         for static in plan.static_files:
             if static.path.startswith("assets/"):
-                _put(site / static.path, files[static.path])
+                _put(workdir / static.path, files[static.path])
         for index, page in enumerate(pages):
             if page.template == "routine.html":
-                pages[index], outputs = _print_routine(page, environment, site)
+                pages[index], outputs = _print_routine(page, environment, workdir)
                 printed.update(outputs)
     return printed, replace(plan, pages=tuple(pages))
 
 
-def _print_routine(page: Page, environment, site: Path) -> tuple[Page, dict[str, bytes]]:
+def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[str, bytes]]:
     """Shrink the sheet until both papers give one page, or the floor is reached."""
-    guide, routine = page.context["guide"], page.context["routine"]
+    site, routine = page.context["site"], page.context["routine"]
     level = page.context["sheet"].level
     while True:
-        page = routine_page(guide, routine, start_level=level, pdfs=True, estimate=False)
+        page = routine_page(site, routine, start_level=level, pdfs=True, estimate=False)
         html = render_page(environment, page)
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
-        documents = {paper: _layout(site, page.path, printable, paper) for paper in PAPERS}
+        documents = {paper: _layout(workdir, page.path, printable, paper) for paper in PAPERS}
         fits = all(len(document.pages) == 1 for document in documents.values())
         if fits or level == len(SIZES_PT) - 1:
             break
@@ -69,8 +69,8 @@ def _public_links(html: str, page_url: str | None) -> str:
     return re.sub(r'<a href="([^"#][^"]*)">', public, html)
 
 
-def _layout(site: Path, path: str, html: bytes, paper: str):
-    source = site / path
+def _layout(workdir: Path, path: str, html: bytes, paper: str):
+    source = workdir / path
     _put(source, html)
     return HTML(filename=str(source)).render(stylesheets=[CSS(string=f"@page {{ size: {paper}; }}")])
 

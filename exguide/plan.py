@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
+from .schema import GuideConfig
 from .sheet import custom_routine_data, plan_sheet
 
 
@@ -87,14 +88,14 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error."""
     _check_reserved(guide)
     pages = (
-        Page(HOME, "home.html", frozen_context(guide=guide)),
-        Page(MUSCLES_INDEX, "muscles.html", frozen_context(guide=guide)),
-        Page(BOOKLET, "print.html", frozen_context(guide=guide)),
-        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(guide=guide)),
+        Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide)),
+        Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
+        Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide)),
+        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
         _custom_routine_data(guide),
         *_exercise_pages(guide),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
-        *(routine_page(guide, routine, pdfs=pdfs) for routine in guide.routines),
+        *(routine_page(guide.config, routine, pdfs=pdfs) for routine in guide.routines),
     )
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     static = (
@@ -109,26 +110,26 @@ def _exercise_pages(guide: Guide):
     exercises = guide.exercises
     for index, exercise in enumerate(exercises):
         yield Page(path_of(exercise), "exercise.html", frozen_context(
-            guide=guide, exercise=exercise, routines=guide.routines_using(exercise),
+            site=guide.config, exercise=exercise, routines=guide.routines_using(exercise),
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
         ))
 
 
-def routine_page(guide: Guide, routine: Routine, start_level: int = 0, pdfs: bool = False,
+def routine_page(site: GuideConfig, routine: Routine, start_level: int = 0, pdfs: bool = False,
                  estimate: bool = True) -> Page:
     """A routine's page, with the type step at which its print sheet fits one page (see sheet.py)."""
-    sheet = plan_sheet(routine, public_url(guide, path_of(routine)), start_level, estimate)
+    sheet = plan_sheet(routine, public_url(site, path_of(routine)), start_level, estimate)
     pdf_links = tuple((paper, pdf_path(routine, paper)) for paper in PDF_PAPERS) if pdfs else ()
     return Page(path_of(routine), "routine.html",
-                frozen_context(guide=guide, routine=routine, sheet=sheet, pdf_links=pdf_links))
+                frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links))
 
 
-def public_url(guide: Guide, site_path: str) -> str | None:
+def public_url(site: GuideConfig, site_path: str) -> str | None:
     """The page's web address when the guide says where it is published (directory URLs)."""
-    if not guide.config.base_url:
+    if not site.base_url:
         return None
-    return guide.config.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
+    return site.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
 
 
 def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
@@ -144,11 +145,11 @@ def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
 def _custom_routine_data(guide: Guide) -> Page:
     links = {e.slug: relative_url(CUSTOM_ROUTINE, path_of(e)) for e in guide.exercises}
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
-                frozen_context(guide=guide, data=custom_routine_data(guide.exercises, links)))
+                frozen_context(data=custom_routine_data(guide.exercises, links)))
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:
-    return Page(path_of(listing.group), "group.html", frozen_context(guide=guide, listing=listing))
+    return Page(path_of(listing.group), "group.html", frozen_context(site=guide.config, listing=listing))
 
 
 def frozen_context(**context: Any) -> Mapping[str, Any]:
