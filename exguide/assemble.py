@@ -16,7 +16,7 @@ from .model import Exercise, Guide, Routine, RoutineItem, Target
 from .muscles import MuscleCatalogue, build_catalogue
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
-from .sources import SourceDocument, parse_markdown_file, parse_yaml_file
+from .sources import SourceDocument, SourceReader
 
 T = TypeVar("T")
 
@@ -38,18 +38,22 @@ class _Collector:
         self.problems.append(Problem(path, line, message))
 
 
-def load_guide(content_dir: Path, include_drafts: bool = False) -> Guide:
-    """The whole guide in `content_dir`, or a ContentError with every problem found."""
+def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,
+               renderer: BodyRenderer | None = None) -> Guide:
+    """The whole guide in `content_dir`, or a ContentError with every problem found.
+
+    A `reader` and a `renderer` kept from an earlier build spare the work on files that did not change.
+    """
+    reader, renderer = reader or SourceReader(), renderer or BodyRenderer()
     found = _Collector()
-    config = found.attempt(lambda: _load_yaml(content_dir / "guide.yaml", GuideConfig))
-    catalogue = found.attempt(lambda: _load_catalogue(content_dir / "muscles.yaml"))
-    exercise_docs = _load_markdown(content_dir / "exercises", ExerciseMeta, found, {"muscles": catalogue})
+    config = found.attempt(lambda: validate(_read_required(reader, content_dir / "guide.yaml"), GuideConfig))
+    catalogue = found.attempt(lambda: _load_catalogue(reader, content_dir / "muscles.yaml"))
+    exercise_docs = _load_markdown(reader, content_dir / "exercises", ExerciseMeta, found, {"muscles": catalogue})
     if not exercise_docs and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
     slugs = _SlugIndex(known={p.stem for p in _markdown_files(content_dir / "exercises")},
                        drafts={d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts})
-    routine_docs = _load_markdown(content_dir / "routines", RoutineMeta, found, {"exercises": slugs})
-    renderer = BodyRenderer()
+    routine_docs = _load_markdown(reader, content_dir / "routines", RoutineMeta, found, {"exercises": slugs})
     exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
     routines = _build_routines(routine_docs, exercises, renderer, found, include_drafts)
     if found.problems or config is None or catalogue is None:
@@ -82,31 +86,27 @@ class _SlugIndex:
         return None
 
 
-def _load_yaml(path: Path, model: type[T]) -> T:
-    return validate(_parse_required_yaml(path), model)
-
-
-def _parse_required_yaml(path: Path) -> SourceDocument:
+def _read_required(reader: SourceReader, path: Path) -> SourceDocument:
     if not path.is_file():
         raise ContentError([Problem(path, 1, f"{path.name} is missing; create it (see the README for its fields)")])
-    return parse_yaml_file(path)
+    return reader.yaml(path)
 
 
-def _load_catalogue(path: Path) -> MuscleCatalogue:
-    document = _parse_required_yaml(path)
+def _load_catalogue(reader: SourceReader, path: Path) -> MuscleCatalogue:
+    document = _read_required(reader, path)
     catalogue, problems = build_catalogue(validate(document, MusclesFile), path, document.lines)
     if problems:
         raise ContentError(problems)
     return catalogue
 
 
-def _load_markdown(folder: Path, model: type[T], found: _Collector,
+def _load_markdown(reader: SourceReader, folder: Path, model: type[T], found: _Collector,
                    checkers: dict[str, object]) -> list[tuple[SourceDocument, T]]:
     """Every Markdown file under `folder`, parsed and validated, in path order."""
     checkers = {kind: checker for kind, checker in checkers.items() if checker is not None}
     loaded = []
     for path in _markdown_files(folder):
-        document = found.attempt(lambda: parse_markdown_file(path))
+        document = found.attempt(lambda: reader.markdown(path))
         meta = found.attempt(lambda: validate(document, model, checkers)) if document else None
         if meta is not None and _has_valid_slug(document, found):
             loaded.append((document, meta))

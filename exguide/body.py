@@ -10,6 +10,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .cache import GenerationCache
+
 EXTENSIONS = ["extra", "sane_lists", "smarty"]  # no "toc": its heading ids would repeat in the booklet
 
 
@@ -39,14 +41,18 @@ class _StepsExtension(Extension):
 
 
 class BodyRenderer:
-    """Converts Markdown bodies; one instance serves a whole build."""
+    """Converts Markdown bodies; one instance serves a build, and the builds after it from its cache."""
 
     def __init__(self) -> None:
         self._markdown = markdown.Markdown(extensions=[*EXTENSIONS, _StepsExtension()],
                                            output_format="html")
         self._steps = self._markdown.treeprocessors["exguide-steps"]
+        self.cache: GenerationCache[RenderedBody] = GenerationCache()
 
     def render(self, text: str) -> RenderedBody:
+        return self.cache.get(text, lambda: self._convert(text))
+
+    def _convert(self, text: str) -> RenderedBody:
         self._markdown.reset()
         html = self._markdown.convert(text)
         steps = tuple(self._finish(step) for step in self._steps.steps)

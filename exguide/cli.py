@@ -1,4 +1,4 @@
-"""The command line: `python build.py [build] [--content DIR] [--out DIR]`."""
+"""The command line: `python build.py [build|serve] [options]`."""
 
 from __future__ import annotations
 
@@ -9,26 +9,35 @@ from pathlib import Path
 from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
 from .problems import ContentError, display_path
 
-COMMANDS = ("build",)
+COMMANDS = ("build", "serve")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build an exercise guide from Markdown into a static web site.")
+    guide_options = argparse.ArgumentParser(add_help=False)
+    guide_options.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                               help="the guide's content folder (default: content)")
+    guide_options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                               help="the output folder, replaced as a whole (default: site)")
+    guide_options.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
+                               help="the templates folder (default: the project's templates)")
+    guide_options.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
+    guide_options.add_argument("--no-pdf", dest="pdfs", action="store_false",
+                               help="skip the routines' PDFs, for a faster build")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    build_parser = commands.add_parser(
-        "build", help="build the guide into the output folder (the default command)",
+    commands.add_parser(
+        "build", parents=[guide_options], help="build the guide into the output folder (the default command)",
         description="Build the guide. On any content error nothing is written and the last good site stays.")
-    build_parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                              help="the guide's content folder (default: content)")
-    build_parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
-                              help="the output folder, replaced as a whole (default: site)")
-    build_parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
-                              help="the templates folder (default: the project's templates)")
-    build_parser.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
-    build_parser.add_argument("--no-pdf", dest="pdfs", action="store_false",
-                              help="skip the routines' PDFs, for a faster build")
+    serve = commands.add_parser(
+        "serve", parents=[guide_options], help="build, serve and rebuild on every save, reloading the browser",
+        description="Build the guide and serve it; every saved change rebuilds what it affects and reloads "
+                    "the open pages. Content errors show over the page until they are fixed.")
+    serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this computer only)")
+    serve.add_argument("--open", action="store_true", help="open the guide in the web browser")
     return parser
 
 
@@ -38,16 +47,18 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")  # `build` is the default command
     parser = make_parser()
     arguments = parser.parse_args(argv)
-    return run_build(parser, arguments)
-
-
-def run_build(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> int:
     options = BuildOptions(arguments.content, arguments.out, arguments.templates, arguments.drafts, arguments.pdfs)
     usage_error = _check_folders(options)
     if usage_error:
         parser.print_usage(sys.stderr)
         print(f"build.py: error: {usage_error}", file=sys.stderr)
         return EXIT_USAGE
+    if arguments.command == "serve":
+        return run_serve(options, arguments)
+    return run_build(options)
+
+
+def run_build(options: BuildOptions) -> int:
     try:
         result = build(options)
     except ContentError as error:
@@ -64,6 +75,19 @@ def run_build(parser: argparse.ArgumentParser, arguments: argparse.Namespace) ->
         print(warning.format(), file=sys.stderr)
     index = display_path(options.out_dir / "index.html")
     print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
+    return EXIT_OK
+
+
+def run_serve(options: BuildOptions, arguments: argparse.Namespace) -> int:
+    from .serve import DevServer  # the server's libraries load only when serving
+
+    server = DevServer(options, arguments.host, arguments.port, log=lambda line: print(line, flush=True))
+    try:
+        server.run(open_browser=arguments.open)
+    except OSError as error:  # the port is taken, or the address is not this computer's
+        print(f"build.py serve: error: cannot listen on {arguments.host}:{arguments.port}: {error.strerror}; "
+              "choose another --port", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import load_guide
+from .body import BodyRenderer
 from .pdf import print_routines
 from .plan import plan_site, sheet_warnings
 from .problems import Problem
-from .render import render_site
+from .render import SiteRenderer
+from .sources import SourceReader
 from .write import write_site
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +33,7 @@ class RenderedSite:
     files: dict[str, bytes]
     pages: int
     warnings: tuple[Problem, ...]
+    pdf_paths: tuple[str, ...] = ()  # where the routines' PDFs go, made or not
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,44 @@ class BuildResult:
     warnings: tuple[Problem, ...]
 
 
-def render_guide(options: BuildOptions) -> RenderedSite:
-    """Every output file, without touching the output folder."""
-    guide = load_guide(options.content_dir, options.include_drafts)
-    plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
-    files = render_site(plan, options.template_dir)
-    if options.pdfs:
-        printed, plan = print_routines(plan, options.template_dir, files)
-        files.update(printed)
-    pages = sum(page.path.endswith(".html") for page in plan.pages)
-    return RenderedSite(files, pages, sheet_warnings(plan.pages))
+class Builder:
+    """Builds the guide, and builds it again after edits re-doing only what they affect.
+
+    The command line uses one for a single build; `serve` keeps one for as long as it runs.
+    """
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.reader = SourceReader()
+        self.bodies = BodyRenderer()
+        self.pages = SiteRenderer(options.template_dir)
+
+    def render(self, print_pdfs: bool | None = None) -> RenderedSite:
+        """Every output file, without touching the output folder.
+
+        With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
+        """
+        options = self.options
+        for cache in (self.reader.cache, self.bodies.cache, self.pages.cache):
+            cache.next_build()
+        guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies)
+        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
+        files = self.pages.render(plan)
+        if options.pdfs and (print_pdfs is None or print_pdfs):
+            printed, plan = print_routines(plan, options.template_dir, files)
+            files.update(printed)
+        pages = sum(page.path.endswith(".html") for page in plan.pages)
+        pdf_paths = tuple(path for page in plan.pages for _, path in page.context.get("pdf_links", ()))
+        return RenderedSite(files, pages, sheet_warnings(plan.pages), pdf_paths)
+
+    def build(self) -> BuildResult:
+        """Build the site; on a ContentError nothing has been written."""
+        started = time.perf_counter()
+        site = self.render()
+        write_site(site.files, self.options.out_dir)
+        return BuildResult(site.pages, len(site.files), time.perf_counter() - started, site.warnings)
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site; on a ContentError nothing has been written."""
-    started = time.perf_counter()
-    site = render_guide(options)
-    write_site(site.files, options.out_dir)
-    return BuildResult(site.pages, len(site.files), time.perf_counter() - started, site.warnings)
+    """Build the site once; on a ContentError nothing has been written."""
+    return Builder(options).build()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from pathlib import Path
+from typing import Hashable
 
 import jinja2
 
+from .cache import GenerationCache
 from .plan import Page, SitePlan, path_of, relative_url
 from .problems import ContentError, Problem
 
@@ -22,14 +25,57 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
     )
 
 
-def render_site(plan: SitePlan, template_dir: Path) -> dict[str, bytes]:
+class SiteRenderer:
+    """Renders the pages of a plan. A page whose template context is unchanged since the last build is
+    not rendered again, until any template changes."""
+
+    def __init__(self, template_dir: Path) -> None:
+        self.template_dir = template_dir
+        self.cache: GenerationCache[bytes] = GenerationCache()
+        self._templates_digest = b""
+        self.environment = make_environment(template_dir)
+
+    def render(self, plan: SitePlan) -> dict[str, bytes]:
+        """Every output file of the plan, by its site path; template mistakes are content errors."""
+        digest = _digest(self.template_dir)
+        if digest != self._templates_digest:
+            self.cache.clear()
+            self.environment = make_environment(self.template_dir)
+            self._templates_digest = digest
+        return render_site(plan, self.template_dir, self.environment, self.cache)
+
+
+def _digest(folder: Path) -> bytes:
+    """A fingerprint of every file's name and bytes in `folder`."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def _cache_key(page: Page) -> Hashable | None:
+    """What the page's output depends on; None when part of its context cannot be compared cheaply."""
+    key = (page.template, page.path, tuple(sorted(page.context.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
+                cache: GenerationCache[bytes] | None = None) -> dict[str, bytes]:
     """Every output file of the plan, by its site path; template mistakes are content errors."""
-    environment = make_environment(template_dir)
+    environment = environment or make_environment(template_dir)
     output: dict[str, bytes] = {}
     problems: list[Problem] = []
     for page in plan.pages:
+        key = _cache_key(page) if cache is not None else None
         try:
-            output[page.path] = render_page(environment, page).encode("utf-8")
+            if key is None:
+                output[page.path] = render_page(environment, page).encode("utf-8")
+            else:
+                output[page.path] = cache.get(key, lambda: render_page(environment, page).encode("utf-8"))
         except jinja2.TemplateError as error:
             problems.append(_template_problem(error, template_dir))
             if isinstance(error, jinja2.TemplateSyntaxError):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from .cache import GenerationCache
 from .problems import ContentError, Problem
 
 _FRONT_MATTER = YAMLHandler()
@@ -40,12 +42,43 @@ class SourceDocument:
     body_line: int = 1
 
 
-def read_text(path: Path) -> str:
-    """The file's text; a file that is not UTF-8 is a content error naming the bad line."""
+class SourceReader:
+    """Reads content files, and parses again only the files whose bytes changed since the last build."""
+
+    def __init__(self) -> None:
+        self.cache: GenerationCache[SourceDocument | ContentError] = GenerationCache()
+
+    def markdown(self, path: Path) -> SourceDocument:
+        return self._read(path, parse_markdown_text)
+
+    def yaml(self, path: Path) -> SourceDocument:
+        return self._read(path, parse_yaml_text)
+
+    def _read(self, path: Path, parse: Callable[[str, Path], SourceDocument]) -> SourceDocument:
+        raw = _read_bytes(path)
+        key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
+        outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
+        if isinstance(outcome, ContentError):
+            raise ContentError(outcome.problems)
+        return outcome
+
+
+def _attempt(parse: Callable[[], SourceDocument]) -> SourceDocument | ContentError:
     try:
-        raw = path.read_bytes()
+        return parse()
+    except ContentError as error:
+        return error  # kept, so that an unchanged broken file is reported again without parsing it
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except OSError as error:
         raise ContentError([Problem(path, 1, f"the file cannot be read: {error.strerror}")]) from None
+
+
+def decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text, or a content error naming the line of the first byte that is not."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -55,15 +88,14 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_yaml_file(path: Path) -> SourceDocument:
+def parse_yaml_text(text: str, path: Path) -> SourceDocument:
     """A whole-YAML file such as guide.yaml or muscles.yaml."""
-    data, lines = parse_yaml(read_text(path), path, first_line=1)
+    data, lines = parse_yaml(text, path, first_line=1)
     return SourceDocument(path, data, lines)
 
 
-def parse_markdown_file(path: Path) -> SourceDocument:
+def parse_markdown_text(text: str, path: Path) -> SourceDocument:
     """A Markdown file with YAML front matter between two `---` lines."""
-    text = read_text(path)
     opening = _FRONT_MATTER.FM_BOUNDARY.match(text)
     if not opening:
         raise ContentError([Problem(path, 1, "the file has no front matter; " + _FIELDS_HINT)])

@@ -44,3 +44,33 @@ def _swap(staging: Path, out_dir: Path) -> None:
     out_dir.rename(retired)
     staging.rename(out_dir)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def update_site(files: dict[str, bytes], out_dir: Path, previous: dict[str, bytes] | None) -> list[str]:
+    """Bring `out_dir` from `previous` (what it holds) to `files`, writing only what changed.
+
+    Each file is replaced atomically, so a server reading the folder never sees half a file. Without a
+    `previous`, or without the folder, the whole site is written at once instead. Returns what changed.
+    """
+    if previous is None or not out_dir.is_dir():
+        write_site(files, out_dir)
+        return sorted(files)
+    changed = sorted(path for path, data in files.items() if previous.get(path) != data)
+    for site_path in changed:
+        target = out_dir / _checked(site_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.new")
+        staging.write_bytes(files[site_path])
+        staging.replace(target)
+    removed = sorted(set(previous) - set(files))
+    for site_path in removed:
+        (out_dir / _checked(site_path)).unlink(missing_ok=True)
+        _remove_empty_parents(out_dir / site_path, out_dir)
+    return changed + removed
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    for parent in path.parents:
+        if parent == root or not parent.is_relative_to(root) or any(parent.iterdir()):
+            return
+        parent.rmdir()

@@ -1,0 +1,39 @@
+"""Memory of one build for the next: a build re-does only the work whose inputs changed."""
+
+from __future__ import annotations
+
+from typing import Callable, Generic, Hashable, TypeVar
+
+Value = TypeVar("Value")
+
+
+class GenerationCache(Generic[Value]):
+    """A cache that keeps, after each build, only what that build used, so it never outgrows the guide."""
+
+    def __init__(self) -> None:
+        self._current: dict[Hashable, Value] = {}
+        self._previous: dict[Hashable, Value] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, make: Callable[[], Value]) -> Value:
+        """The value for `key`, made only when neither this build nor the last one made it."""
+        if key in self._current:
+            self.hits += 1
+            return self._current[key]
+        if key in self._previous:
+            self.hits += 1
+            value = self._previous.pop(key)
+        else:
+            self.misses += 1
+            value = make()
+        self._current[key] = value
+        return value
+
+    def next_build(self) -> None:
+        self._previous, self._current = self._current, {}
+        self.hits = self.misses = 0
+
+    def clear(self) -> None:
+        self._previous.clear()
+        self._current.clear()

@@ -1,0 +1,212 @@
+"""`serve`: build the guide, serve it on 127.0.0.1, rebuild on every save and reload the open pages.
+
+The `livereload` package stays inside this module, so that it could be replaced: its websocket protocol,
+its browser client and its handlers are used, but not its file watcher, which polls every 800 ms,
+runs builds on the server's own thread and drops a reload that comes within 3 s of the last one.
+Instead, watchfiles reports saves (a burst of saves as one), the rebuild runs on a thread of its own,
+and the reload is signalled once the rebuild's files are written. Pages are served with no-cache
+headers and never as "304 Not Modified", so a reload always shows the new page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import watchfiles
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import ioloop, web
+from tornado.websocket import WebSocketClosedError
+
+from .pipeline import Builder, BuildOptions
+from .problems import ContentError, Problem
+from .write import update_site
+
+SETTLE_SECONDS = 2.0  # PDFs are made once edits have stopped for this long
+
+logging.getLogger("tornado.access").setLevel(logging.WARNING)  # one line per request drowns the build's news
+
+
+@dataclass
+class ServeState:
+    """What the server shows: the last build's problems, and the files the output folder holds."""
+
+    problems: list[Problem] = field(default_factory=list)
+    files: dict[str, bytes] | None = None
+    pdfs: dict[str, bytes] = field(default_factory=dict)
+
+
+class Rebuilder:
+    """Rebuilds after saves, keeping the last good site in place when the content is broken."""
+
+    def __init__(self, builder: Builder, state: ServeState, log: Callable[[str], None]) -> None:
+        self.builder, self.state, self.log = builder, state, log
+
+    def rebuild(self, with_pdfs: bool = False) -> list[str]:
+        """Build and write what changed; the site paths written, or [] when the build failed."""
+        started = time.perf_counter()
+        try:
+            site = self.builder.render(print_pdfs=with_pdfs)
+        except ContentError as error:
+            self.state.problems = error.problems
+            self.log(f"{len(error.problems)} error(s); still serving the last good build:")
+            for problem in error.problems:
+                self.log("  " + problem.format())
+            return []
+        self.state.problems = []
+        if with_pdfs:
+            self.state.pdfs = {path: site.files[path] for path in site.pdf_paths}
+        files = {**{p: self.state.pdfs[p] for p in site.pdf_paths if p in self.state.pdfs}, **site.files}
+        changed = update_site(files, self.builder.options.out_dir, self.state.files)
+        self.state.files = files
+        self.log(f"Rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} file(s) changed")
+        return changed
+
+
+def make_application(out_dir: Path, state: ServeState, port: int) -> web.Application:
+    """The pages of `out_dir` with the reload client injected, and livereload's websocket."""
+    return web.Application([
+        (r"/livereload", LiveReloadHandler),
+        (r"/livereload.js", LiveReloadJSHandler),
+        (r"/(.*)", SiteHandler, {"path": str(out_dir), "default_filename": "index.html",
+                                 "state": state, "port": port}),
+    ])
+
+
+class SiteHandler(web.StaticFileHandler):
+    """Serves the output folder, and nothing outside it, with the reload client in every page."""
+
+    def initialize(self, path: str, default_filename: str, state: ServeState, port: int) -> None:
+        super().initialize(path, default_filename)
+        self.state, self.port = state, port
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "no-store, max-age=0")
+
+    def should_return_304(self) -> bool:
+        return False
+
+    def compute_etag(self) -> None:
+        return None
+
+    def get_content_size(self) -> int:
+        if self._is_page():
+            return len(self._page())
+        return super().get_content_size()
+
+    def get_content(self, abspath: str, start: int | None = None, end: int | None = None):  # type: ignore[override]
+        if self._is_page():
+            return self._page()[start:end]
+        return super().get_content(abspath, start, end)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """A missing page still carries the reload client and the errors, so it recovers by itself."""
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        page = b"<!DOCTYPE html><html lang=en><head><title>Not found</title></head><body><p>" + \
+            f"{status_code}: no such page in the site.".encode() + b"</p></body></html>"
+        self.finish(inject(page, self.port, self.state.problems))
+
+    def _is_page(self) -> bool:
+        return self.absolute_path.endswith(".html")
+
+    def _page(self) -> bytes:
+        with open(self.absolute_path, "rb") as file:
+            return inject(file.read(), self.port, self.state.problems)
+
+
+def inject(page: bytes, port: int, problems: list[Problem]) -> bytes:
+    """The page with the reload client, and with the build's errors over it when there are any."""
+    client = f'<script src="/livereload.js?port={port}"></script>'.encode()
+    page = page.replace(b"</head>", client + b"</head>", 1)
+    if problems:
+        page = page.replace(b"</body>", error_overlay(problems).encode() + b"</body>", 1)
+    return page
+
+
+def error_overlay(problems: list[Problem]) -> str:
+    lines = "\n".join(html.escape(problem.format()) for problem in problems)
+    count = len(problems)
+    return (
+        '<div id="exguide-errors" role="alert" style="position:fixed;inset:auto 0 0 0;z-index:2147483647;'
+        "max-height:60vh;overflow:auto;margin:0;padding:1rem 1.25rem;background:#fff4f4;color:#5c0000;"
+        'border-top:4px solid #b00020;font:15px/1.45 system-ui,sans-serif;box-shadow:0 -4px 16px #0003">'
+        f"<p style=\"margin:0 0 .5rem;font-weight:700\">The guide has {count} error{'s' if count != 1 else ''};"
+        " this page shows the last good build. Fix the file and save: the page reloads by itself.</p>"
+        f'<pre style="margin:0;white-space:pre-wrap;font:14px/1.45 ui-monospace,monospace">{lines}</pre></div>'
+    )
+
+
+class DevServer:
+    """The whole `serve` command: an initial build, the watcher thread and the web server."""
+
+    def __init__(self, options: BuildOptions, host: str, port: int, log: Callable[[str], None] = print) -> None:
+        self.options, self.host, self.port, self.log = options, host, port, log
+        self.state = ServeState()
+        self.rebuilder = Rebuilder(Builder(options), self.state, log)
+        self._stop = threading.Event()
+        self._loop: ioloop.IOLoop | None = None
+
+    def run(self, open_browser: bool = False) -> None:
+        """Serve until Ctrl-C (or `stop()`)."""
+        self.rebuilder.rebuild(with_pdfs=self.options.pdfs)
+        self._loop = ioloop.IOLoop.current()
+        server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
+        watcher = threading.Thread(target=self._watch, name="exguide-watcher", daemon=True)
+        watcher.start()
+        url = f"http://{self.host}:{self.port}/"
+        self.log(f"Serving {self.options.out_dir} at {url} (Ctrl-C to stop)")
+        if open_browser:
+            webbrowser.open(url)
+        try:
+            self._loop.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._stop.set()
+            server.stop()
+            watcher.join(timeout=5)
+            self.log("Stopped.")
+
+    def stop(self) -> None:
+        """Stop serving; safe to call from any thread."""
+        self._stop.set()
+        if self._loop is not None:
+            self._loop.add_callback(self._loop.stop)
+
+    def _watch(self) -> None:
+        """Rebuild after each burst of saves; make the PDFs once the edits settle."""
+        folders = [p for p in (self.options.content_dir, self.options.template_dir) if p.is_dir()]
+        pdfs_due = False
+        for changes in watchfiles.watch(*folders, debounce=400, step=30, stop_event=self._stop,
+                                        rust_timeout=int(SETTLE_SECONDS * 1000), yield_on_timeout=True,
+                                        raise_interrupt=False):
+            if changes:
+                self.log("Changed: " + ", ".join(sorted(Path(path).name for _, path in changes)))
+                changed = self.rebuilder.rebuild()
+                pdfs_due = self.options.pdfs and bool(changed)
+                self._signal_reload()
+            elif pdfs_due:  # no saves for SETTLE_SECONDS
+                pdfs_due = False
+                if any(path.endswith(".html") for path in self.rebuilder.rebuild(with_pdfs=True)):
+                    self._signal_reload()
+
+    def _signal_reload(self) -> None:
+        """Ask every open page to reload, from the server's own thread, now that the files are written."""
+        if self._loop is not None:
+            self._loop.add_callback(reload_pages)
+
+
+def reload_pages() -> None:
+    """Send livereload's 'reload' command to every page that has connected."""
+    message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+    for page in list(LiveReloadHandler.waiters):
+        try:
+            page.write_message(message)
+        except WebSocketClosedError:  # the page was closed meanwhile
+            LiveReloadHandler.waiters.discard(page)

@@ -1,0 +1,137 @@
+"""`serve` as an author uses it: a real server process, a real browser, files edited on disk."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import PROJECT_DIR, make_guide
+
+EXERCISE = "exercises/calf-raise.md"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`build.py serve` on a free port, over a copy of the fixture guide; stopped with Ctrl-C."""
+    content = make_guide(tmp_path)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(PROJECT_DIR / "build.py"), "serve", "--port", str(port), "--no-pdf"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the server did not start: " + process.communicate()[0])
+    yield {"url": url, "content": content, "site": tmp_path / "site", "process": process}
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+def edit(path, old: str, new: str) -> None:
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_a_saved_edit_reloads_the_open_page_with_the_new_content(server, browser):
+    page = browser.new_page()
+    page.goto(server["url"] + "exercises/calf-raise/")
+    assert page.locator("h1").inner_text() == "Calf raise"
+    edit(server["content"] / EXERCISE, "title: Calf raise", "title: Calf raise on a step")
+    page.wait_for_function("document.querySelector('h1').textContent === 'Calf raise on a step'", timeout=10_000)
+    page.close()
+
+
+def test_a_content_error_shows_over_the_page_and_clears_when_fixed(server, browser):
+    page = browser.new_page()
+    page.goto(server["url"] + "exercises/calf-raise/")
+    edit(server["content"] / EXERCISE, "muscles: [calves]", "muscles: [calfs]")
+    overlay = page.locator("#exguide-errors")
+    overlay.wait_for(timeout=10_000)
+    assert "content/exercises/calf-raise.md:4: unknown muscle 'calfs'; did you mean 'calf'?" in overlay.inner_text()
+    assert page.locator("h1").inner_text() == "Calf raise"  # the last good build stays
+    other = browser.new_page()  # every page shows it, not only the one that was open
+    other.goto(server["url"] + "muscles/")
+    assert "unknown muscle 'calfs'" in other.locator("#exguide-errors").inner_text()
+    edit(server["content"] / EXERCISE, "muscles: [calfs]\ntitle", "muscles: [calves]\ntitle")
+    edit(server["content"] / EXERCISE, "muscles: [calfs]", "muscles: [calves]")
+    overlay.wait_for(state="detached", timeout=10_000)
+    page.close()
+    other.close()
+
+
+def test_a_template_error_shows_with_the_template_and_line(tmp_path, browser):
+    """A copy of the templates, broken while serving."""
+    import shutil
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    content = make_guide(tmp_path)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-u", str(PROJECT_DIR / "build.py"), "serve", "--port", str(port),
+                                "--no-pdf", "--content", str(content), "--templates", str(templates)],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        page = browser.new_page()
+        for _ in range(300):
+            try:
+                page.goto(f"http://127.0.0.1:{port}/")
+                break
+            except Exception:
+                time.sleep(0.1)
+        edit(templates / "group.html", "<h1>{{ group.name }}</h1>", "<h1>{{ group.nme }}</h1>")
+        overlay = page.locator("#exguide-errors")
+        overlay.wait_for(timeout=10_000)
+        assert "templates/group.html:8: template error: " in overlay.inner_text()
+        page.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+def test_files_on_disk_never_carry_the_reload_script(server):
+    urllib.request.urlopen(server["url"]).close()
+    served = urllib.request.urlopen(server["url"] + "exercises/calf-raise/").read()
+    assert b"/livereload.js" in served
+    for page in server["site"].rglob("*.html"):
+        assert b"livereload" not in page.read_bytes(), page
+
+
+def test_pages_are_never_cached(server):
+    response = urllib.request.urlopen(server["url"] + "exercises/calf-raise/")
+    assert response.headers["Cache-Control"] == "no-store, max-age=0"
+    assert response.headers["ETag"] is None
+
+
+def test_nothing_outside_the_output_folder_is_served(server):
+    port = server["url"].rsplit(":", 1)[1].rstrip("/")
+    with socket.create_connection(("127.0.0.1", int(port))) as connection:
+        connection.sendall(b"GET /../content/guide.yaml HTTP/1.1\r\nHost: x\r\n\r\n")
+        status = connection.recv(100).split(b"\r\n")[0]
+    assert status in (b"HTTP/1.1 403 Forbidden", b"HTTP/1.1 404 Not Found")
+
+
+def test_ctrl_c_stops_the_server_cleanly(server):
+    process = server["process"]
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Traceback" not in output
+    assert output.rstrip().endswith("Stopped.")
