@@ -47,13 +47,22 @@ def server(tmp_path):
         process.wait(timeout=10)
 
 
+def open_live(browser, url: str):
+    """A page that has finished livereload's handshake, so that it hears the next reload."""
+    page = browser.new_page()
+    with page.expect_websocket() as opened:
+        page.goto(url)
+    opened.value.wait_for_event("framereceived")  # the server's 'hello'
+    page.wait_for_timeout(200)  # the page's 'info' reply, which subscribes it, follows at once
+    return page
+
+
 def edit(path, old: str, new: str) -> None:
     path.write_text(path.read_text().replace(old, new))
 
 
 def test_a_saved_edit_reloads_the_open_page_with_the_new_content(server, browser):
-    page = browser.new_page()
-    page.goto(server["url"] + "exercises/calf-raise/")
+    page = open_live(browser, server["url"] + "exercises/calf-raise/")
     assert page.locator("h1").inner_text() == "Calf raise"
     edit(server["content"] / EXERCISE, "title: Calf raise", "title: Calf raise on a step")
     page.wait_for_function("document.querySelector('h1').textContent === 'Calf raise on a step'", timeout=10_000)
@@ -61,8 +70,7 @@ def test_a_saved_edit_reloads_the_open_page_with_the_new_content(server, browser
 
 
 def test_a_content_error_shows_over_the_page_and_clears_when_fixed(server, browser):
-    page = browser.new_page()
-    page.goto(server["url"] + "exercises/calf-raise/")
+    page = open_live(browser, server["url"] + "exercises/calf-raise/")
     edit(server["content"] / EXERCISE, "muscles: [calves]", "muscles: [calfs]")
     overlay = page.locator("#exguide-errors")
     overlay.wait_for(timeout=10_000)
@@ -71,7 +79,6 @@ def test_a_content_error_shows_over_the_page_and_clears_when_fixed(server, brows
     other = browser.new_page()  # every page shows it, not only the one that was open
     other.goto(server["url"] + "muscles/")
     assert "unknown muscle 'calfs'" in other.locator("#exguide-errors").inner_text()
-    edit(server["content"] / EXERCISE, "muscles: [calfs]\ntitle", "muscles: [calves]\ntitle")
     edit(server["content"] / EXERCISE, "muscles: [calfs]", "muscles: [calves]")
     overlay.wait_for(state="detached", timeout=10_000)
     page.close()
@@ -89,13 +96,13 @@ def test_a_template_error_shows_with_the_template_and_line(tmp_path, browser):
                                 "--no-pdf", "--content", str(content), "--templates", str(templates)],
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        page = browser.new_page()
         for _ in range(300):
             try:
-                page.goto(f"http://127.0.0.1:{port}/")
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
                 break
-            except Exception:
+            except OSError:
                 time.sleep(0.1)
+        page = open_live(browser, f"http://127.0.0.1:{port}/muscles/calves/")
         edit(templates / "group.html", "<h1>{{ group.name }}</h1>", "<h1>{{ group.nme }}</h1>")
         overlay = page.locator("#exguide-errors")
         overlay.wait_for(timeout=10_000)
