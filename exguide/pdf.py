@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from weasyprint import CSS, HTML
 
-from .plan import Page, SitePlan, frozen_context, pdf_path, routine_page
+from .plan import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
 
@@ -43,10 +43,10 @@ def print_routines(plan: SitePlan, template_dir: Path, files: dict[str, bytes]) 
 
 def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[str, bytes]]:
     """Shrink the sheet until both papers give one page, or the floor is reached."""
-    site, routine = page.context["site"], page.context["routine"]
+    routine = page.context["routine"]
     level = page.context["sheet"].level
     while True:
-        page = routine_page(site, routine, start_level=level, pdfs=True, estimate=False)
+        page = _with_sheet(page, level=level)
         html = render_page(environment, page)
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
         documents = {paper: _layout(workdir, page.path, printable, paper) for paper in PAPERS}
@@ -54,10 +54,15 @@ def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[s
         if fits or level == len(SIZES_PT) - 1:
             break
         level += 1
-    page = replace(page, context=frozen_context(**{**page.context, "sheet": replace(page.context["sheet"], fits=fits)}))
+    page = _with_sheet(page, fits=fits)
     outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
     outputs[page.path] = html.encode("utf-8")
     return page, outputs
+
+
+def _with_sheet(page: Page, **changes) -> Page:
+    """The page with its print sheet changed."""
+    return replace(page, context=frozen_context(**{**page.context, "sheet": replace(page.context["sheet"], **changes)}))
 
 
 def _public_links(html: str, page_url: str | None) -> str:

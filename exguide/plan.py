@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
+from .links import rewrite
 from .problems import ContentError, Problem
 from .schema import GuideConfig
 from .sheet import custom_routine_data, plan_sheet
@@ -39,6 +40,7 @@ class StaticFile:
 class SitePlan:
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...]
+    links: Mapping[str, str] = field(default_factory=dict)  # content file's path → its place in the site
 
 
 HOME = "index.html"
@@ -87,42 +89,65 @@ PDF_PAPERS = ("A4", "Letter")
 def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error."""
     _check_reserved(guide)
-    pages = (
-        Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide)),
-        Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
-        Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide)),
-        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
-        _custom_routine_data(guide),
-        *_exercise_pages(guide),
-        *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
-        *(routine_page(guide.config, routine, pdfs=pdfs) for routine in guide.routines),
-    )
-    pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     static = (
         *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
         *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
     )
+    links = site_paths(guide)
+    pages = (
+        Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide, introduction_html=rewrite(
+            guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links))),
+        Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
+        _booklet(guide, links),
+        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
+        _custom_routine_data(guide),
+        *_exercise_pages(guide, links),
+        *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
+        *(routine_page(guide.config, routine, links, pdfs=pdfs) for routine in guide.routines),
+    )
+    pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
-    return SitePlan(pages, static)
+    return SitePlan(pages, static, links)
 
 
-def _exercise_pages(guide: Guide):
+def site_paths(guide: Guide) -> dict[str, str]:
+    """Where each content file lands in the site, by the file's path, for links between them."""
+    return {
+        **{e.source.as_posix(): path_of(e) for e in guide.exercises},
+        **{r.source.as_posix(): path_of(r) for r in guide.routines},
+        **{p.as_posix(): p.relative_to(guide.content_dir).as_posix() for p in guide.static_files},
+    }
+
+
+def _booklet(guide: Guide, links: Mapping[str, str]) -> Page:
+    """The whole guide in one document; its bodies' links lead to the sections of the same page."""
+    booklet_links = {**links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}}
+    bodies = {e.slug: rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links) for e in guide.exercises}
+    return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, bodies=bodies))
+
+
+def _exercise_pages(guide: Guide, links: Mapping[str, str]):
     exercises = guide.exercises
     for index, exercise in enumerate(exercises):
+        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
         yield Page(path_of(exercise), "exercise.html", frozen_context(
-            site=guide.config, exercise=exercise, routines=guide.routines_using(exercise),
+            site=guide.config, exercise=exercise, body_html=body, routines=guide.routines_using(exercise),
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
         ))
 
 
-def routine_page(site: GuideConfig, routine: Routine, start_level: int = 0, pdfs: bool = False,
-                 estimate: bool = True) -> Page:
+def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
+                 pdfs: bool = False, estimate: bool = True) -> Page:
     """A routine's page, with the type step at which its print sheet fits one page (see sheet.py)."""
-    sheet = plan_sheet(routine, public_url(site, path_of(routine)), start_level, estimate)
+    path = path_of(routine)
+    sheet = plan_sheet(routine, public_url(site, path), start_level, estimate)
     pdf_links = tuple((paper, pdf_path(routine, paper)) for paper in PDF_PAPERS) if pdfs else ()
-    return Page(path_of(routine), "routine.html",
-                frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links))
+    steps = tuple(tuple(rewrite(step, item.exercise.source.as_posix(), path, links) for step in item.exercise.steps)
+                  for item in routine.items)
+    introduction = rewrite(routine.introduction_html, routine.source.as_posix(), path, links)
+    return Page(path, "routine.html", frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links,
+                                                     steps=steps, introduction_html=introduction))
 
 
 def public_url(site: GuideConfig, site_path: str) -> str | None:

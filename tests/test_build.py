@@ -121,6 +121,15 @@ def test_exercise_page_shows_its_facts_and_links(fixture_site):
     assert "rel=\"next\"" not in page  # the last exercise by title
 
 
+def test_links_between_content_files_lead_to_their_pages(fixture_site):
+    exercise = page_text(fixture_site, "exercises/quad-stretch/index.html")
+    assert 'Pair it with <a href="../hip-flexor-lunge/index.html#main">the lunge</a>.' in exercise
+    routine = page_text(fixture_site, "routines/leg-day/index.html")
+    assert '(see <a href="../../exercises/ankle-circles/index.html">ankle circles</a>)' in routine
+    booklet = page_text(fixture_site, "print/index.html")
+    assert 'Pair it with <a href="#exercise-hip-flexor-lunge">the lunge</a>.' in booklet
+
+
 def test_routine_page_shows_effective_doses_and_steps_in_order(fixture_site):
     page = page_text(fixture_site, "routines/leg-day/index.html")
     titles = re.findall(r'<h2><a href="[^"]+">([^<]+)</a></h2>', page)

@@ -67,7 +67,7 @@ def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
     plan = plan_site(guide, DEFAULT_TEMPLATES / "assets", pdfs=True)
     limit = next(r for r in guide.routines if r.slug == "limit")
     # Start the routine at the largest type, as if the estimate had been wrong.
-    pages = tuple(routine_page(guide.config, limit, 0, pdfs=True, estimate=False) if p.path == "routines/limit/index.html"
+    pages = tuple(routine_page(guide.config, limit, plan.links, 0, pdfs=True, estimate=False) if p.path == "routines/limit/index.html"
                   else p for p in plan.pages)
     plan = replace(plan, pages=pages)
     printed, final = print_routines(plan, DEFAULT_TEMPLATES, render_site(plan, DEFAULT_TEMPLATES))
