@@ -9,29 +9,37 @@ from pathlib import Path
 from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
 from .problems import ContentError, display_path
 
-COMMANDS = ("build", "serve")
+COMMANDS = ("build", "serve", "check")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build an exercise guide from Markdown into a static web site.")
-    guide_options = argparse.ArgumentParser(add_help=False)
-    guide_options.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                               help="the guide's content folder (default: content)")
-    guide_options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
-                               help="the output folder, replaced as a whole (default: site)")
-    guide_options.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
-                               help="the templates folder (default: the project's templates)")
-    guide_options.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
-    guide_options.add_argument("--no-pdf", dest="pdfs", action="store_false",
-                               help="skip the routines' PDFs, for a faster build")
+    content_options = argparse.ArgumentParser(add_help=False)
+    content_options.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                                 help="the guide's content folder (default: content)")
+    content_options.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
+                                 help="the templates folder (default: the project's templates)")
+    content_options.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
+    output_options = argparse.ArgumentParser(add_help=False)
+    output_options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                                help="the output folder, replaced as a whole (default: site)")
+    output_options.add_argument("--no-pdf", dest="pdfs", action="store_false",
+                                help="skip the routines' PDFs, for a faster build")
+    both = [content_options, output_options]
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
-        "build", parents=[guide_options], help="build the guide into the output folder (the default command)",
+        "build", parents=both, help="build the guide into the output folder (the default command)",
         description="Build the guide. On any content error nothing is written and the last good site stays.")
+    check = commands.add_parser(
+        "check", parents=[content_options], help="check the guide without writing anything",
+        description="Check everything the build checks, and warn about broken links, text in another "
+                    "script than the guide's language, unused exercises, muscle groups no exercise works, "
+                    "near-duplicate titles and steps lists too long for a one-page routine.")
+    check.add_argument("--strict", action="store_true", help="count warnings as errors (for CI)")
     serve = commands.add_parser(
-        "serve", parents=[guide_options], help="build, serve and rebuild on every save, reloading the browser",
+        "serve", parents=both, help="build, serve and rebuild on every save, reloading the browser",
         description="Build the guide and serve it; every saved change rebuilds what it affects and reloads "
                     "the open pages. Content errors show over the page until they are fixed.")
     serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
@@ -47,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")  # `build` is the default command
     parser = make_parser()
     arguments = parser.parse_args(argv)
-    options = BuildOptions(arguments.content, arguments.out, arguments.templates, arguments.drafts, arguments.pdfs)
+    options = BuildOptions(arguments.content, getattr(arguments, "out", Path("site")), arguments.templates,
+                           arguments.drafts, getattr(arguments, "pdfs", False))
     usage_error = _check_folders(options)
     if usage_error:
         parser.print_usage(sys.stderr)
@@ -55,19 +64,43 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if arguments.command == "serve":
         return run_serve(options, arguments)
+    if arguments.command == "check":
+        return run_check(options, arguments.strict)
     return run_build(options)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _report_errors(error: ContentError, verdict: str) -> int:
+    """Every problem, then `verdict` with {errors} filled in."""
+    for problem in error.problems:
+        print(problem.format(), file=sys.stderr)
+    print(verdict.format(errors=_plural(len(error.problems), "error")), file=sys.stderr)
+    return EXIT_CONTENT
+
+
+def run_check(options: BuildOptions, strict: bool) -> int:
+    from .check import check_guide
+
+    try:
+        warnings = check_guide(options)
+    except ContentError as error:
+        return _report_errors(error, "Check failed with {errors}.")
+    for warning in warnings:
+        print(warning.format(), file=sys.stderr)
+    failed = strict and bool(warnings)
+    verdict = "; --strict counts them as errors" if failed else ""
+    print(f"Checked {display_path(options.content_dir)}: no errors, {_plural(len(warnings), 'warning')}{verdict}.")
+    return EXIT_CONTENT if failed else EXIT_OK
 
 
 def run_build(options: BuildOptions) -> int:
     try:
         result = build(options)
     except ContentError as error:
-        for problem in error.problems:
-            print(problem.format(), file=sys.stderr)
-        count = len(error.problems)
-        print(f"Build failed with {count} error{'s' if count != 1 else ''}; "
-              f"{display_path(options.out_dir)}/ was left as it was.", file=sys.stderr)
-        return EXIT_CONTENT
+        return _report_errors(error, "Build failed with {errors}; " + f"{display_path(options.out_dir)}/ was left as it was.")
     except OSError as error:  # the output folder cannot be written: full disk, no permission
         print(f"build.py: error: cannot write the site: {error.strerror}: {error.filename}", file=sys.stderr)
         return EXIT_CONTENT

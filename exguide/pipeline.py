@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from .assemble import load_guide
 from .body import BodyRenderer
+from .model import Guide
 from .pdf import print_routines
 from .plan import plan_site, sheet_warnings
 from .problems import Problem
@@ -30,6 +32,8 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class RenderedSite:
+    guide: Guide
+    links: Mapping[str, str]  # each content file's path → its place in the site
     files: dict[str, bytes]
     pages: int
     warnings: tuple[Problem, ...]
@@ -72,7 +76,7 @@ class Builder:
             files.update(printed)
         pages = sum(page.path.endswith(".html") for page in plan.pages)
         pdf_paths = tuple(path for page in plan.pages for _, path in page.context.get("pdf_links", ()))
-        return RenderedSite(files, pages, sheet_warnings(plan.pages), pdf_paths)
+        return RenderedSite(guide, plan.links, files, pages, sheet_warnings(plan.pages), pdf_paths)
 
     def build(self) -> BuildResult:
         """Build the site; on a ContentError nothing has been written."""
