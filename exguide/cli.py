@@ -9,7 +9,7 @@ from pathlib import Path
 from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
 from .problems import ContentError, display_path
 
-COMMANDS = ("build", "serve", "check")
+COMMANDS = ("build", "serve", "check", "new")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
@@ -46,6 +46,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default: 127.0.0.1, this computer only)")
     serve.add_argument("--open", action="store_true", help="open the guide in the web browser")
+    new = commands.add_parser(
+        "new", parents=[content_options], help="start a new exercise or routine file",
+        description="Write content/exercises/<slug>.md or content/routines/<slug>.md with valid front matter "
+                    "and a steps template, named after the title. An existing file is never overwritten.")
+    new.add_argument("kind", choices=("exercise", "routine"), help="what to start")
+    new.add_argument("title", help='its title, in quotes: "Ankle mobilization"')
     return parser
 
 
@@ -66,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_serve(options, arguments)
     if arguments.command == "check":
         return run_check(options, arguments.strict)
+    if arguments.command == "new":
+        return run_new(options, arguments.kind, arguments.title)
     return run_build(options)
 
 
@@ -79,6 +87,18 @@ def _report_errors(error: ContentError, verdict: str) -> int:
         print(problem.format(), file=sys.stderr)
     print(verdict.format(errors=_plural(len(error.problems), "error")), file=sys.stderr)
     return EXIT_CONTENT
+
+
+def run_new(options: BuildOptions, kind: str, title: str) -> int:
+    from .new import NewFileError, new_file
+
+    try:
+        path = new_file(kind, title, options.content_dir, options.template_dir)
+    except NewFileError as error:
+        print(f"build.py new: error: {error}", file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"Created {display_path(path)}")
+    return EXIT_OK
 
 
 def run_check(options: BuildOptions, strict: bool) -> int:

@@ -71,3 +71,26 @@ def test_an_unwritable_output_folder_is_reported_not_a_traceback(run_build, tmp_
     assert result.exit_code == 1
     assert result.stderr.startswith("build.py: error: cannot write the site: ")
     assert "Traceback" not in result.stderr
+
+
+def test_new_exercise_and_routine_build_at_once(run_build, tmp_path):
+    make_guide(tmp_path)
+    made = run_build("new", "exercise", 'Side plank: "easy" version')
+    assert made.exit_code == 0
+    assert made.stdout == "Created content/exercises/side-plank-easy-version.md\n"
+    assert run_build("new", "routine", "Core basics").stdout == "Created content/routines/core-basics.md\n"
+    result = run_build("--no-pdf")
+    assert result.exit_code == 0, result.stderr
+    page = (tmp_path / "site/exercises/side-plank-easy-version/index.html").read_text()
+    assert "<h1>Side plank: &#34;easy&#34; version</h1>" in page
+    assert (tmp_path / "site/routines/core-basics/index.html").is_file()
+
+
+def test_new_never_overwrites(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    before = (content / "exercises/calf-raise.md").read_bytes()
+    result = run_build("new", "exercise", "Calf raise")
+    assert result.exit_code == 1
+    assert result.stderr == ("build.py new: error: content/exercises/calf-raise.md already exists; "
+                             "choose another title or edit that file\n")
+    assert (content / "exercises/calf-raise.md").read_bytes() == before
