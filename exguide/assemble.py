@@ -66,6 +66,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         routines=tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug))),
         static_files=_static_files(content_dir),
         content_dir=content_dir,
+        muscle_names=catalogue.names,
     )
 
 

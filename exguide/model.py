@@ -96,6 +96,7 @@ class Guide:
     routines: tuple[Routine, ...]
     static_files: tuple[Path, ...] = ()
     content_dir: Path = Path("content")
+    muscle_names: tuple[str, ...] = ()  # every name an exercise may use for a muscle or group
 
     @cached_property
     def listings(self) -> tuple[GroupListing, ...]:

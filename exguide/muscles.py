@@ -24,6 +24,11 @@ class MuscleCatalogue:
     groups: tuple[MuscleGroup, ...]
     targets: dict[str, Target]
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name an exercise may use, as the build compares them, and the group slugs."""
+        return tuple(sorted({*self.targets, *(group.slug for group in self.groups)}))
+
     def resolve(self, name: str) -> Target | None:
         return self.targets.get(normalize(name))
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .links import rewrite
 from .problems import ContentError, Problem
-from .schema import GuideConfig
+from .schema import GuideConfig, editor_schemas
 from .sheet import custom_routine_data, plan_sheet
 
 
@@ -101,6 +101,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
         _booklet(guide, links),
         Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
         _custom_routine_data(guide),
+        *_schema_pages(guide),
         *_exercise_pages(guide, links),
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
         *(routine_page(guide.config, routine, links, pdfs=pdfs) for routine in guide.routines),
@@ -171,6 +172,13 @@ def _custom_routine_data(guide: Guide) -> Page:
     links = {e.slug: relative_url(CUSTOM_ROUTINE, path_of(e)) for e in guide.exercises}
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
                 frozen_context(data=custom_routine_data(guide.exercises, links)))
+
+
+def _schema_pages(guide: Guide) -> list[Page]:
+    """schema/<kind>.json: the JSON Schemas editors can check content files against."""
+    schemas = editor_schemas(list(guide.muscle_names), sorted(e.slug for e in guide.exercises))
+    return [Page(f"schema/{kind}.json", "schema.json", frozen_context(schema=schema))
+            for kind, schema in sorted(schemas.items())]
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:

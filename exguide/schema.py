@@ -165,14 +165,16 @@ class RoutineEntry(Frozen):
     dose: Dose | None = Field(None, description="Overrides fields of the exercise's own dose.")
 
 
+EntryOrSlug = Annotated[RoutineEntry, BeforeValidator(_exercise_only, json_schema_input_type=Text | RoutineEntry)]
+
+
 class RoutineMeta(Frozen):
     """Front matter of content/routines/<slug>.md."""
 
     title: Text = Field(examples=["Runner's knee mobility"])
     summary: Text = Field(examples=["Five mobilizations for runners with sore knees."])
     frequency: Text = Field(examples=["daily"])
-    exercises: tuple[Annotated[RoutineEntry, BeforeValidator(_exercise_only)], ...] = Field(
-        min_length=1, examples=[["ankle-mobilization"]])
+    exercises: tuple[EntryOrSlug, ...] = Field(min_length=1, examples=[["ankle-mobilization"]])
     draft: StrictBool = False
 
 
@@ -194,11 +196,14 @@ class MuscleEntry(Frozen):
     aliases: tuple[Text, ...] = ()
 
 
+EntryOrName = Annotated[MuscleEntry, BeforeValidator(_name_only, json_schema_input_type=Text | MuscleEntry)]
+
+
 class GroupEntry(Frozen):
     slug: Slug = Field(examples=["hip-flexors"])
     name: Text = Field(examples=["Hip flexors"])
     region: Text = Field(examples=["hips"])
-    muscles: tuple[Annotated[MuscleEntry, BeforeValidator(_name_only)], ...] = ()
+    muscles: tuple[EntryOrName, ...] = ()
     aliases: tuple[Text, ...] = ()
 
 
@@ -339,3 +344,25 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
         if found:
             return found
     return None
+
+
+def editor_schemas(muscle_names: list[str], exercise_slugs: list[str]) -> dict[str, dict]:
+    """JSON Schemas of every content file, with the guide's own muscle names and exercise slugs,
+    for editors to complete and check front matter while it is typed."""
+    def titled(schema: dict, title: str) -> dict:
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": title}
+
+    muscle = {"type": "string", "enum": muscle_names}
+    slug = {"type": "string", "enum": exercise_slugs}
+    exercise = ExerciseMeta.model_json_schema()
+    for key in ("muscles", "secondary"):
+        exercise["properties"][key]["items"] = muscle
+    routine = RoutineMeta.model_json_schema()
+    routine["$defs"]["RoutineEntry"]["properties"]["exercise"] |= slug
+    routine["properties"]["exercises"]["items"]["anyOf"][0] |= slug  # a bare slug, or an entry with a dose
+    return {
+        "exercise": titled(exercise, "Front matter of an exercise (content/exercises/<slug>.md)"),
+        "routine": titled(routine, "Front matter of a routine (content/routines/<slug>.md)"),
+        "guide": titled(GuideConfig.model_json_schema(), "content/guide.yaml"),
+        "muscles": titled(MusclesFile.model_json_schema(), "content/muscles.yaml"),
+    }

@@ -55,6 +55,10 @@ def test_the_fixture_builds_every_page(fixture_site):
         "routines/leg-day-letter.pdf",
         "routines/leg-day.pdf",
         "routines/leg-day/index.html",
+        "schema/exercise.json",
+        "schema/guide.json",
+        "schema/muscles.json",
+        "schema/routine.json",
     ]
 
 
@@ -191,7 +195,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 13 pages \(18 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 13 pages \(22 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 
