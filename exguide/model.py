@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +27,15 @@ class Target:
     is_group: bool = False
 
 
+def _hash_once(self) -> int:
+    """The hash of a frozen object that page cache keys hash on every build, computed once."""
+    cached = self.__dict__.get("_hash")
+    if cached is None:
+        cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+        object.__setattr__(self, "_hash", cached)
+    return cached
+
+
 @dataclass(frozen=True)
 class Exercise:
     slug: str
@@ -45,6 +54,8 @@ class Exercise:
     body_html: str
     steps: tuple[str, ...]
     source: Path
+
+    __hash__ = _hash_once  # kept by @dataclass, which writes no __hash__ over one the class defines
 
     @cached_property
     def primary_groups(self) -> tuple[MuscleGroup, ...]:
@@ -73,6 +84,8 @@ class Routine:
     items: tuple[RoutineItem, ...]
     source: Path
 
+    __hash__ = _hash_once
+
 
 @dataclass(frozen=True)
 class GroupListing:
@@ -81,6 +94,8 @@ class GroupListing:
     group: MuscleGroup
     primary: tuple[Exercise, ...]
     secondary: tuple[Exercise, ...]
+
+    __hash__ = _hash_once
 
     @property
     def is_worked(self) -> bool:
@@ -117,7 +132,15 @@ class Guide:
         return tuple((name, tuple(l for l in self.listings if l.group.region == name)) for name in names)
 
     def routines_using(self, exercise: Exercise) -> tuple[Routine, ...]:
-        return tuple(r for r in self.routines if any(i.exercise == exercise for i in r.items))
+        return self._routines_by_exercise.get(exercise.slug, ())
+
+    @cached_property
+    def _routines_by_exercise(self) -> dict[str, tuple[Routine, ...]]:
+        index: dict[str, list[Routine]] = {}
+        for routine in self.routines:
+            for slug in dict.fromkeys(item.exercise.slug for item in routine.items):
+                index.setdefault(slug, []).append(routine)
+        return {slug: tuple(routines) for slug, routines in index.items()}
 
 
 def _unique(items) -> tuple:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Hashable
 
 import jinja2
+from markupsafe import Markup
 
 from .cache import GenerationCache
 from .plan import Page, SitePlan, path_of, relative_url
@@ -32,6 +33,7 @@ class SiteRenderer:
     def __init__(self, template_dir: Path) -> None:
         self.template_dir = template_dir
         self.cache: GenerationCache[bytes] = GenerationCache()
+        self.fragments: GenerationCache[Markup] = GenerationCache()
         self._templates_digest = b""
         self.environment = make_environment(template_dir)
 
@@ -40,9 +42,11 @@ class SiteRenderer:
         digest = _digest(self.template_dir)
         if digest != self._templates_digest:
             self.cache.clear()
+            self.fragments.clear()
             self.environment = make_environment(self.template_dir)
             self._templates_digest = digest
-        return render_site(plan, self.template_dir, self.environment, self.cache)
+        self.fragments.next_build()
+        return render_site(plan, self.template_dir, self.environment, self.cache, self.fragments)
 
 
 def _digest(folder: Path) -> bytes:
@@ -56,15 +60,20 @@ def _digest(folder: Path) -> bytes:
 def _cache_key(page: Page) -> Hashable | None:
     """What the page's output depends on; None when part of its context cannot be compared cheaply."""
     key = (page.template, page.path, tuple(sorted(page.context.items())))
+    return key if _hashable(key) else None
+
+
+def _hashable(key: object) -> bool:
     try:
         hash(key)
     except TypeError:
-        return None
-    return key
+        return False
+    return True
 
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                cache: GenerationCache[bytes] | None = None) -> dict[str, bytes]:
+                cache: GenerationCache[bytes] | None = None,
+                fragments: GenerationCache[Markup] | None = None) -> dict[str, bytes]:
     """Every output file of the plan, by its site path; template mistakes are content errors."""
     environment = environment or make_environment(template_dir)
     output: dict[str, bytes] = {}
@@ -73,9 +82,9 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         key = _cache_key(page) if cache is not None else None
         try:
             if key is None:
-                output[page.path] = render_page(environment, page).encode("utf-8")
+                output[page.path] = render_page(environment, page, fragments).encode("utf-8")
             else:
-                output[page.path] = cache.get(key, lambda: render_page(environment, page).encode("utf-8"))
+                output[page.path] = cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
         except jinja2.TemplateError as error:
             problems.append(_template_problem(error, template_dir))
             if isinstance(error, jinja2.TemplateSyntaxError):
@@ -87,12 +96,22 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     return output
 
 
-def render_page(environment: jinja2.Environment, page: Page) -> str:
+def render_page(environment: jinja2.Environment, page: Page,
+                fragments: GenerationCache[Markup] | None = None) -> str:
     def url(target: object) -> str:
         return relative_url(page.path, path_of(target))
 
+    def fragment(template_name: str, **context: object) -> Markup:
+        """A part of the page from its own template, kept for the next build while its context is unchanged:
+        the sections of a page that lists every exercise are not rendered again for one edit."""
+        def render() -> Markup:
+            html = environment.get_template(template_name).render(context, url=url, page_path=page.path)
+            return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
+        key = (template_name, page.path, tuple(sorted(context.items())))
+        return fragments.get(key, render) if fragments is not None and _hashable(key) else render()
+
     template = environment.get_template(page.template)
-    return template.render(page.context, url=url, page_path=page.path)
+    return template.render(page.context, url=url, page_path=page.path, fragment=fragment)
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:

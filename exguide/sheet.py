@@ -7,6 +7,7 @@ The estimate errs on the long side; the PDF stage checks it against a real layou
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -95,18 +96,22 @@ def header_height(level: int) -> float:
 
 def item_heights(exercise: Exercise, dose: Dose) -> tuple[float, ...]:
     """The printed height in mm of one exercise of a sheet, at each type step."""
-    return tuple(_item_height(exercise, dose, level) for level in range(len(SIZES_PT)))
+    caution = "Caution: " + exercise.cautions[0] if exercise.cautions else ""
+    return _text_heights(exercise.title, dose.describe(), exercise.steps, caution)
 
 
-def _item_height(exercise: Exercise, dose: Dose, level: int) -> float:
+@functools.lru_cache(maxsize=65_536)  # a pure function of the text; serve asks again on every rebuild
+def _text_heights(title: str, dose_words: str, steps_html: tuple[str, ...], caution: str) -> tuple[float, ...]:
+    steps = [_plain(step) for step in steps_html]
+    return tuple(_item_height(title, dose_words, steps, caution, level) for level in range(len(SIZES_PT)))
+
+
+def _item_height(title: str, dose_words: str, steps: list[str], caution: str, level: int) -> float:
     size_mm = SIZES_PT[level] * PT_TO_MM
     line_mm = size_mm * LINE_HEIGHTS[level]
     column_mm = (PAGE_WIDTH_MM - COLUMN_GAP_MM) / 2
     characters_per_line = column_mm / (CHAR_WIDTH_EM * size_mm)
     step_characters = (column_mm - STEP_INDENT_MM) / (CHAR_WIDTH_EM * size_mm)
-    steps = [_plain(step) for step in exercise.steps]
-    title, dose_words = exercise.title, dose.describe()
-    caution = "Caution: " + exercise.cautions[0] if exercise.cautions else ""
     if level == RUN_IN_LEVEL:  # title and dose run together, and so do the steps and the caution
         what = len(title) * BOLD_WIDTH + len(f" · {dose_words}")
         how = len(" ".join(f"{n}. {s}" for n, s in enumerate(steps, 1)) + " " + caution)
