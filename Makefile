@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: help site test clean
+.PHONY: help site serve check test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -13,8 +13,17 @@ help: ## List the targets
 site: $(READY) ## Build the guide from content/ into site/
 	$(BIN)/python build.py build
 
+serve: $(READY) ## Serve the guide at http://127.0.0.1:8000/, rebuilding and reloading on every save
+	$(BIN)/python build.py serve
+
+check: $(READY) ## Check the content without building; warnings included
+	$(BIN)/python build.py check
+
 test: $(READY) $(CHECKERS) ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+bench: $(READY) ## Time save-to-reload with the live server (needs Chromium)
+	$(BIN)/python bench/reload.py
 
 clean: ## Remove the build output and the virtual environment
 	rm -rf site $(VENV)
