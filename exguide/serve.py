@@ -154,7 +154,7 @@ class DevServer:
 
     def run(self, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (or `stop()`)."""
-        self.rebuilder.rebuild(with_pdfs=self.options.pdfs)
+        self.rebuilder.rebuild()  # the PDFs follow from the watcher thread, so serving starts at once
         self._loop = ioloop.IOLoop.current()
         server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
         watcher = threading.Thread(target=self._watch, name="exguide-watcher", daemon=True)
@@ -182,7 +182,7 @@ class DevServer:
     def _watch(self) -> None:
         """Rebuild after each burst of saves; make the PDFs once the edits settle."""
         folders = [p for p in (self.options.content_dir, self.options.template_dir) if p.is_dir()]
-        pdfs_due = False
+        pdfs_due = self.options.pdfs
         for changes in watchfiles.watch(*folders, debounce=400, step=30, stop_event=self._stop,
                                         rust_timeout=int(SETTLE_SECONDS * 1000), yield_on_timeout=True,
                                         raise_interrupt=False):

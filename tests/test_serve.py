@@ -142,3 +142,27 @@ def test_ctrl_c_stops_the_server_cleanly(server):
     assert process.returncode == 0
     assert "Traceback" not in output
     assert output.rstrip().endswith("Stopped.")
+
+
+def test_pdfs_are_made_in_the_background_once_edits_settle(tmp_path):
+    make_guide(tmp_path)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-u", str(PROJECT_DIR / "build.py"), "serve", "--port", str(port)],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        pdf = tmp_path / "site/routines/leg-day.pdf"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert not pdf.exists()  # serving started before the PDFs were made
+        for _ in range(200):
+            if pdf.exists():
+                break
+            time.sleep(0.1)
+        assert pdf.read_bytes().startswith(b"%PDF")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
