@@ -132,16 +132,24 @@ def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
 def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer,
                      found: _Collector, include_drafts: bool) -> dict[str, Exercise]:
     exercises: dict[str, Exercise] = {}
-    for document, meta in documents:
-        slug = document.path.stem
-        if slug in exercises:
-            found.add(document.path, 1, f"duplicate exercise slug '{slug}': "
-                      f"{exercises[slug].source} has the same file name; rename one of them")
-            continue
+    for slug, document, meta in _unique_slugs(documents, "exercise", found):
         exercise = _build_exercise(slug, document, meta, catalogue, renderer, found)
         if exercise is not None and (include_drafts or not meta.draft):
             exercises[slug] = exercise
     return exercises
+
+
+def _unique_slugs(documents, kind: str, found: _Collector):
+    """(slug, document, meta) for each document; a second file with a slug already taken is an error."""
+    first: dict[str, Path] = {}
+    for document, meta in documents:
+        slug = document.path.stem
+        if slug in first:
+            found.add(document.path, 1, f"duplicate {kind} slug '{slug}': {first[slug]} has the same file name; "
+                                        "rename one of them")
+            continue
+        first[slug] = document.path
+        yield slug, document, meta
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
@@ -191,12 +199,7 @@ def _content_root(path: Path) -> Path:
 def _build_routines(documents, exercises: dict[str, Exercise],
                     renderer: BodyRenderer, found: _Collector, include_drafts: bool) -> list[Routine]:
     routines: dict[str, Routine] = {}
-    for document, meta in documents:
-        slug = document.path.stem
-        if slug in routines:
-            found.add(document.path, 1, f"duplicate routine slug '{slug}': "
-                      f"{routines[slug].source} has the same file name; rename one of them")
-            continue
+    for slug, document, meta in _unique_slugs(documents, "routine", found):
         items = _resolve_items(meta, exercises)
         if items is not None and (include_drafts or not meta.draft):
             routines[slug] = Routine(slug, meta.title, meta.summary, meta.frequency,

@@ -31,16 +31,7 @@ def server(tmp_path):
         [sys.executable, "-u", str(PROJECT_DIR / "build.py"), "serve", "--port", str(port), "--no-pdf"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the server did not start: " + process.communicate()[0])
+    wait_until_serving(url, process)
     yield {"url": url, "content": content, "site": tmp_path / "site", "process": process}
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -55,6 +46,18 @@ def open_live(browser, url: str):
     opened.value.wait_for_event("framereceived")  # the server's 'hello'
     page.wait_for_timeout(200)  # the page's 'info' reply, which subscribes it, follows at once
     return page
+
+
+def wait_until_serving(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("the server did not start: " + process.communicate()[0])
 
 
 def edit(path, old: str, new: str) -> None:
@@ -96,12 +99,7 @@ def test_a_template_error_shows_with_the_template_and_line(tmp_path, browser):
                                 "--no-pdf", "--content", str(content), "--templates", str(templates)],
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
         page = open_live(browser, f"http://127.0.0.1:{port}/muscles/calves/")
         edit(templates / "group.html", "<h1>{{ group.name }}</h1>", "<h1>{{ group.nme }}</h1>")
         overlay = page.locator("#exguide-errors")
@@ -151,12 +149,7 @@ def test_pdfs_are_made_in_the_background_once_edits_settle(tmp_path):
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         pdf = tmp_path / "site/routines/leg-day.pdf"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
         assert not pdf.exists()  # serving started before the PDFs were made
         for _ in range(200):
             if pdf.exists():
