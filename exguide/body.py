@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -64,3 +65,8 @@ class BodyRenderer:
         for processor in self._markdown.postprocessors:
             inner = processor.run(inner)
         return inner.strip()
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment, such as a step, without its markup."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))

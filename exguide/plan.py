@@ -12,8 +12,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
+from jinja2.utils import htmlsafe_json_dumps
+
+from .body import plain_text
 from .links import rewrite
+from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import GuideConfig, editor_schemas
 from .sheet import custom_routine_data, plan_sheet
@@ -21,11 +24,12 @@ from .sheet import custom_routine_data, plan_sheet
 
 @dataclass(frozen=True)
 class Page:
-    """One HTML page: its output path (POSIX, relative to the site), template and context."""
+    """One page: its output path (POSIX, relative to the site), template and context."""
 
     path: str
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
+    absolute_links: bool = False  # for a page served at any address, such as 404.html
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,37 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
         *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
         *(routine_page(guide.config, routine, links, pdfs=pdfs) for routine in guide.routines),
     )
+    pages += _published_site_pages(guide, pages)
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
     return SitePlan(pages, static, links)
+
+
+def _published_site_pages(guide: Guide, pages: tuple[Page, ...]) -> tuple[Page, ...]:
+    """What a site published at base_url also needs: a sitemap, robots.txt and a page for missing ones."""
+    site = guide.config
+    if not site.base_url:
+        return ()
+    addresses = tuple(public_url(site, page.path) for page in pages if page.path.endswith(".html"))
+    return (
+        Page("sitemap.xml", "sitemap.xml", frozen_context(addresses=addresses)),
+        Page("robots.txt", "robots.txt", frozen_context(sitemap=public_url(site, "sitemap.xml"))),
+        Page("404.html", "404.html", frozen_context(site=site, guide=guide), absolute_links=True),
+    )
+
+
+def structured_data(exercise: Exercise, address: str | None) -> str:
+    """schema.org HowTo data of an exercise, as JSON that is safe inside a <script> element."""
+    data = {
+        "@context": "https://schema.org", "@type": "HowTo", "name": exercise.title,
+        "description": exercise.summary,
+        "step": [{"@type": "HowToStep", "position": n, "text": plain_text(step)}
+                 for n, step in enumerate(exercise.steps, 1)],
+        **({"url": address} if address else {}),
+        **({"tool": [{"@type": "HowToTool", "name": name} for name in exercise.equipment]}
+           if exercise.equipment else {}),
+    }
+    return str(htmlsafe_json_dumps(data, sort_keys=True))
 
 
 def site_paths(guide: Guide) -> dict[str, str]:
@@ -131,8 +163,10 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str]):
     exercises = guide.exercises
     for index, exercise in enumerate(exercises):
         body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
+        data = structured_data(exercise, public_url(guide.config, path_of(exercise)))
         yield Page(path_of(exercise), "exercise.html", frozen_context(
             site=guide.config, exercise=exercise, body_html=body, routines=guide.routines_using(exercise),
+            structured_data=data,
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
         ))

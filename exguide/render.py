@@ -11,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from .cache import GenerationCache
-from .plan import Page, SitePlan, path_of, relative_url
+from .plan import Page, SitePlan, path_of, public_url, relative_url
 from .problems import ContentError, Problem
 
 
@@ -98,7 +98,12 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
 
 def render_page(environment: jinja2.Environment, page: Page,
                 fragments: GenerationCache[Markup] | None = None) -> str:
+    site = page.context.get("site")
+    canonical = public_url(site, page.path) if site is not None else None
+
     def url(target: object) -> str:
+        if page.absolute_links and site is not None and site.base_url:
+            return public_url(site, path_of(target))
         return relative_url(page.path, path_of(target))
 
     def fragment(template_name: str, **context: object) -> Markup:
@@ -111,7 +116,7 @@ def render_page(environment: jinja2.Environment, page: Page,
         return fragments.get(key, render) if fragments is not None and _hashable(key) else render()
 
     template = environment.get_template(page.template)
-    return template.render(page.context, url=url, page_path=page.path, fragment=fragment)
+    return template.render(page.context, url=url, page_path=page.path, fragment=fragment, canonical=canonical)
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:

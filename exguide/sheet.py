@@ -8,13 +8,13 @@ The estimate errs on the long side; the PDF stage checks it against a real layou
 from __future__ import annotations
 
 import functools
-import html
 import math
 import re
 from dataclasses import dataclass
 
 import segno
 
+from .body import plain_text
 from .model import Exercise, Routine
 from .schema import Dose
 
@@ -102,7 +102,7 @@ def item_heights(exercise: Exercise, dose: Dose) -> tuple[float, ...]:
 
 @functools.lru_cache(maxsize=65_536)  # a pure function of the text; serve asks again on every rebuild
 def _text_heights(title: str, dose_words: str, steps_html: tuple[str, ...], caution: str) -> tuple[float, ...]:
-    steps = [_plain(step) for step in steps_html]
+    steps = [plain_text(step) for step in steps_html]
     return tuple(_item_height(title, dose_words, steps, caution, level) for level in range(len(SIZES_PT)))
 
 
@@ -125,10 +125,6 @@ def _item_height(title: str, dose_words: str, steps: list[str], caution: str, le
 
 def _lines(characters: float, characters_per_line: float) -> int:
     return max(1, math.ceil(characters / characters_per_line))
-
-
-def _plain(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
 _WEEKLY = re.compile(r"\b(\d+|once|twice|three|four|five|six)\s*(?:times?|x|×)?\s*(?:a|per|/)\s*week", re.I)
