@@ -47,9 +47,14 @@ class Rebuilder:
 
     def __init__(self, builder: Builder, state: ServeState, log: Callable[[str], None]) -> None:
         self.builder, self.state, self.log = builder, state, log
+        self._lock = threading.Lock()  # one build at a time: the first build and the watcher's may meet
 
     def rebuild(self, with_pdfs: bool = False) -> list[str]:
         """Build and write what changed; the site paths written, or [] when the build failed."""
+        with self._lock:
+            return self._rebuild(with_pdfs)
+
+    def _rebuild(self, with_pdfs: bool) -> list[str]:
         started = time.perf_counter()
         try:
             site = self.builder.render(print_pdfs=with_pdfs)
@@ -63,9 +68,11 @@ class Rebuilder:
         if with_pdfs:
             self.state.pdfs = {path: site.files[path] for path in site.pdf_paths}
         files = {**{p: self.state.pdfs[p] for p in site.pdf_paths if p in self.state.pdfs}, **site.files}
+        first = self.state.files is None
         changed = update_site(files, self.builder.options.out_dir, self.state.files)
         self.state.files = files
-        self.log(f"Rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} file(s) changed")
+        if changed or first:
+            self.log(f"Built in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} file(s) changed")
         return changed
 
 
@@ -154,11 +161,11 @@ class DevServer:
 
     def run(self, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (or `stop()`)."""
-        self.rebuilder.rebuild()  # the PDFs follow from the watcher thread, so serving starts at once
         self._loop = ioloop.IOLoop.current()
-        server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
         watcher = threading.Thread(target=self._watch, name="exguide-watcher", daemon=True)
-        watcher.start()
+        watcher.start()  # before the first build, so that a save during it is not missed
+        self.rebuilder.rebuild()  # the PDFs follow from the watcher thread, so serving starts at once
+        server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
         url = f"http://{self.host}:{self.port}/"
         self.log(f"Serving {self.options.out_dir} at {url} (Ctrl-C to stop)")
         if open_browser:
@@ -180,17 +187,24 @@ class DevServer:
             self._loop.add_callback(self._loop.stop)
 
     def _watch(self) -> None:
-        """Rebuild after each burst of saves; make the PDFs once the edits settle."""
+        """Rebuild after each burst of saves; make the PDFs once the edits settle.
+
+        The first quiet moment also rebuilds once, to catch a save made while the watcher was starting.
+        """
         folders = [p for p in (self.options.content_dir, self.options.template_dir) if p.is_dir()]
-        pdfs_due = self.options.pdfs
+        pdfs_due, caught_up = self.options.pdfs, False
         for changes in watchfiles.watch(*folders, debounce=400, step=30, stop_event=self._stop,
                                         rust_timeout=int(SETTLE_SECONDS * 1000), yield_on_timeout=True,
                                         raise_interrupt=False):
-            if changes:
-                self.log("Changed: " + ", ".join(sorted(Path(path).name for _, path in changes)))
+            if changes or not caught_up:
+                caught_up = True
+                if changes:
+                    self.log("Changed: " + ", ".join(sorted(Path(path).name for _, path in changes)))
+                problems_before = self.state.problems
                 changed = self.rebuilder.rebuild()
-                pdfs_due = self.options.pdfs and bool(changed)
-                self._signal_reload()
+                pdfs_due = pdfs_due or (self.options.pdfs and bool(changed))
+                if changed or self.state.problems != problems_before:
+                    self._signal_reload()
             elif pdfs_due:  # no saves for SETTLE_SECONDS
                 pdfs_due = False
                 if any(path.endswith(".html") for path in self.rebuilder.rebuild(with_pdfs=True)):
