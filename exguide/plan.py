@@ -13,12 +13,13 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from jinja2.utils import htmlsafe_json_dumps
+from slugify import slugify
 
 from .body import plain_text
 from .links import rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
-from .schema import GuideConfig, editor_schemas
+from .schema import ExerciseMeta, GuideConfig, editor_schemas
 from .sheet import custom_routine_data, plan_sheet
 
 
@@ -102,6 +103,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
         Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide, introduction_html=rewrite(
             guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links))),
         Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
+        _exercise_index(guide),
         _booklet(guide, links),
         Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
         _custom_routine_data(guide),
@@ -114,6 +116,51 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
     return SitePlan(pages, static, links)
+
+
+EXERCISE_INDEX = "exercises/index.html"
+NO_EQUIPMENT = "none"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One of the exercise list's filters: the facet it reads and the choices it offers."""
+
+    name: str
+    label: str
+    choices: tuple[tuple[str, str], ...]  # (value, label)
+
+
+def exercise_facets(exercise: Exercise) -> tuple[tuple[str, str], ...]:
+    """The values an exercise offers each filter, space-separated where it has several."""
+    groups = (*exercise.primary_groups, *exercise.secondary_groups)
+    return (
+        ("muscle", " ".join(group.slug for group in groups)),
+        ("equipment", " ".join(slugify(item) for item in exercise.equipment) or NO_EQUIPMENT),
+        ("level", exercise.level or ""),
+        ("category", exercise.category or ""),
+        ("position", slugify(exercise.position or "")),
+    )
+
+
+def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
+    exercises = guide.exercises
+    equipment = sorted({(slugify(item), item) for e in exercises for item in e.equipment}, key=lambda c: c[1].casefold())
+    positions = sorted({(slugify(e.position), e.position) for e in exercises if e.position}, key=lambda c: c[1])
+    used = {e.level for e in exercises} | {e.category for e in exercises}
+    return (
+        Filter("muscle", "Muscle group", tuple((l.group.slug, l.group.name) for l in guide.listings if l.is_worked)),
+        Filter("equipment", "Equipment", ((NO_EQUIPMENT, "No equipment"), *equipment)),
+        Filter("level", "Level", tuple((v, v.capitalize()) for v in ExerciseMeta.LEVELS if v in used)),
+        Filter("category", "Type", tuple((v, v.capitalize()) for v in ExerciseMeta.CATEGORIES if v in used)),
+        Filter("position", "Position", tuple((value, label.capitalize()) for value, label in positions)),
+    )
+
+
+def _exercise_index(guide: Guide) -> Page:
+    rows = tuple((exercise, exercise_facets(exercise)) for exercise in guide.exercises)
+    return Page(EXERCISE_INDEX, "exercises.html",
+                frozen_context(site=guide.config, rows=rows, filters=exercise_filters(guide)))
 
 
 def _published_site_pages(guide: Guide, pages: tuple[Page, ...]) -> tuple[Page, ...]:

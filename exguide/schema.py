@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import typing
-from typing import Annotated, Any, Literal, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt,
                       StringConstraints, ValidationError, ValidationInfo)
@@ -141,8 +141,15 @@ class Image(Frozen):
     credit: Text = Field(description="Who made the image and under which licence.")
 
 
+Category = Literal["mobility", "stretch", "strength", "stability", "cardio"]
+Level = Literal["beginner", "intermediate", "advanced"]
+
+
 class ExerciseMeta(Frozen):
     """Front matter of content/exercises/<slug>.md."""
+
+    CATEGORIES: ClassVar[tuple[str, ...]] = typing.get_args(Category)
+    LEVELS: ClassVar[tuple[str, ...]] = typing.get_args(Level)
 
     title: Text = Field(examples=["Ankle mobilization"])
     summary: Text = Field(description="One sentence.", examples=["Loosens a stiff ankle."])
@@ -150,9 +157,9 @@ class ExerciseMeta(Frozen):
                                             examples=[["soleus", "gastrocnemius"]])
     secondary: tuple[MuscleName, ...] = ()
     equipment: tuple[Text, ...] = ()
-    category: Literal["mobility", "stretch", "strength", "stability", "cardio"] | None = None
+    category: Category | None = None
     position: Text | None = Field(None, examples=["kneeling"])
-    level: Literal["beginner", "intermediate", "advanced"] | None = None
+    level: Level | None = None
     dose: Dose = Dose()
     cautions: tuple[Text, ...] = ()
     images: tuple[Image, ...] = ()

@@ -38,11 +38,13 @@ def page_text(site: Path, path: str) -> str:
 def test_the_fixture_builds_every_page(fixture_site):
     assert sorted(read_tree(fixture_site)) == [
         "assets/exercises-data.js",
+        "assets/filters.js",
         "assets/routine.js",
         "assets/style.css",
         "exercises/ankle-circles/index.html",
         "exercises/calf-raise/index.html",
         "exercises/hip-flexor-lunge/index.html",
+        "exercises/index.html",
         "exercises/quad-stretch/index.html",
         "index.html",
         "muscles/calves/index.html",
@@ -195,7 +197,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 13 pages \(22 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 14 pages \(24 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 
