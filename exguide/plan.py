@@ -20,6 +20,7 @@ from .links import rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
+from .search import DOCUMENTS_PER_SHARD, search_index
 from .sheet import custom_routine_data, plan_sheet
 
 
@@ -104,6 +105,8 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
             guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links))),
         Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
         _exercise_index(guide),
+        Page(SEARCH, "search.html", frozen_context(site=guide.config, documents_per_shard=DOCUMENTS_PER_SHARD)),
+        *_search_index_pages(guide),
         _booklet(guide, links),
         Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
         _custom_routine_data(guide),
@@ -119,6 +122,19 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
 
 
 EXERCISE_INDEX = "exercises/index.html"
+SEARCH = "search/index.html"
+
+
+def _search_index_pages(guide: Guide) -> list[Page]:
+    """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file."""
+    links = {e.slug: relative_url(SEARCH, path_of(e)) for e in guide.exercises}
+    terms, documents = search_index(guide.exercises, links)
+    return [
+        *(Page(f"assets/search/terms-{shard}.js", "search-shard.js",
+               frozen_context(kind="terms", shard=shard, data=entries)) for shard, entries in terms.items()),
+        *(Page(f"assets/search/docs-{number}.js", "search-shard.js",
+               frozen_context(kind="docs", shard=str(number), data=entries)) for number, entries in documents.items()),
+    ]
 NO_EQUIPMENT = "none"
 
 

@@ -16,6 +16,7 @@ PAGES = [
     "routines/runners-knee/index.html",
     "routines/custom/index.html?e=ankle-mobilization,wide-legged-forward-fold",
     "print/index.html",
+    "search/index.html?q=knee",
 ]
 
 

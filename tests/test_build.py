@@ -36,10 +36,15 @@ def page_text(site: Path, path: str) -> str:
 
 
 def test_the_fixture_builds_every_page(fixture_site):
-    assert sorted(read_tree(fixture_site)) == [
+    files = sorted(read_tree(fixture_site))
+    search_index = [f for f in files if f.startswith("assets/search/")]
+    assert "assets/search/docs-0.js" in search_index and "assets/search/terms-ca.js" in search_index  # "calf"
+    assert all(re.fullmatch(r"assets/search/(docs-\d+|terms-\w\w)\.js", f) for f in search_index)
+    assert [f for f in files if not f.startswith("assets/search/")] == [
         "assets/exercises-data.js",
         "assets/filters.js",
         "assets/routine.js",
+        "assets/search.js",
         "assets/style.css",
         "exercises/ankle-circles/index.html",
         "exercises/calf-raise/index.html",
@@ -61,6 +66,7 @@ def test_the_fixture_builds_every_page(fixture_site):
         "schema/guide.json",
         "schema/muscles.json",
         "schema/routine.json",
+        "search/index.html",
     ]
 
 
@@ -197,7 +203,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 14 pages \(24 files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 15 pages \(\d+ files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 

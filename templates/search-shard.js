@@ -1,0 +1,1 @@
+window.exguideSearch.loaded({{ kind | tojson }}, {{ shard | tojson }}, {{ data | tojson }});

@@ -1,0 +1,54 @@
+"""Full-text search, in a real headless Chromium, from a copy of the site opened from disk."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import PROJECT_DIR
+from exguide.cli import main
+
+
+def _results(page) -> list[str]:
+    return page.locator(".search-results h2").all_inner_texts()
+
+
+def test_typing_finds_exercises_by_title_muscle_and_text(browser, bundled_site):
+    page = browser.new_page()
+    page.goto((bundled_site / "search/index.html").as_uri())
+    search = page.get_by_label("Words to look for")
+    search.fill("hamstrings")
+    page.wait_for_function("document.querySelectorAll('.search-results li').length > 0")
+    assert _results(page)[0] == "Wide-legged forward fold"
+    search.fill("wall knee")  # every word must match; the ankle drill is about both, the lunge mentions them
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('wall knee')")
+    assert _results(page) == ["Ankle mobilization", "Low lunge with reach"]
+    search.fill("wall knee tailbone")
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('tailbone')")
+    assert _results(page) == ["Low lunge with reach"]
+    search.fill("gastroc")  # the last word may be the start of a word
+    page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('gastroc')")
+    assert _results(page) == ["Ankle mobilization"]
+    assert page.url.endswith("search/index.html?q=gastroc")
+    page.close()
+
+
+def test_every_page_can_search_from_its_header(browser, bundled_site):
+    page = browser.new_page()
+    page.goto((bundled_site / "exercises/ankle-mobilization/index.html").as_uri())
+    page.get_by_label("Search the exercises").fill("psoas lunge")
+    page.get_by_label("Search the exercises").press("Enter")
+    page.wait_for_function("document.querySelectorAll('.search-results li').length > 0")
+    assert _results(page) == ["Low lunge with reach"]
+    page.get_by_role("link", name="Low lunge with reach").click()
+    assert page.locator("h1").inner_text() == "Low lunge with reach"
+    page.close()
+
+
+def test_the_index_stays_in_small_pieces_for_a_large_guide(tmp_path):
+    sys.path.insert(0, str(PROJECT_DIR / "bench"))
+    from generate import generate_guide
+    content = generate_guide(tmp_path, 1000)
+    assert main(["build", "--content", str(content), "--out", str(tmp_path / "site"), "--no-pdf"]) == 0
+    shards = list((tmp_path / "site/assets/search").iterdir())
+    assert len(shards) > 20
+    assert max(shard.stat().st_size for shard in shards) < 300_000
