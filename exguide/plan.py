@@ -103,7 +103,9 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     pages = (
         Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide, introduction_html=rewrite(
             guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links))),
-        Page(MUSCLES_INDEX, "muscles.html", frozen_context(site=guide.config, guide=guide)),
+        Page(MUSCLES_INDEX, "muscles.html", frozen_context(
+            site=guide.config, guide=guide,
+            map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked))),
         _exercise_index(guide),
         Page(SEARCH, "search.html", frozen_context(site=guide.config, documents_per_shard=DOCUMENTS_PER_SHARD)),
         *_search_index_pages(guide),
@@ -229,7 +231,7 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str]):
         data = structured_data(exercise, public_url(guide.config, path_of(exercise)))
         yield Page(path_of(exercise), "exercise.html", frozen_context(
             site=guide.config, exercise=exercise, body_html=body, routines=guide.routines_using(exercise),
-            structured_data=data,
+            structured_data=data, map_states=map_states(exercise),
             previous=exercises[index - 1] if index > 0 else None,
             next=exercises[index + 1] if index + 1 < len(exercises) else None,
         ))
@@ -279,7 +281,14 @@ def _schema_pages(guide: Guide) -> list[Page]:
 
 
 def _group_page(guide: Guide, listing: GroupListing) -> Page:
-    return Page(path_of(listing.group), "group.html", frozen_context(site=guide.config, listing=listing))
+    return Page(path_of(listing.group), "group.html", frozen_context(
+        site=guide.config, listing=listing, map_states=((listing.group.slug, "primary"),)))
+
+
+def map_states(exercise: Exercise) -> tuple[tuple[str, str], ...]:
+    """How the body map shows each group the exercise works."""
+    return (*((g.slug, "primary") for g in exercise.primary_groups),
+            *((g.slug, "secondary") for g in exercise.secondary_groups))
 
 
 def frozen_context(**context: Any) -> Mapping[str, Any]:

@@ -40,6 +40,7 @@ class ServeState:
     problems: list[Problem] = field(default_factory=list)
     files: dict[str, bytes] | None = None
     pdfs: dict[str, bytes] = field(default_factory=dict)
+    generation: int = 0  # counts the builds that changed what pages show
 
 
 class Rebuilder:
@@ -81,9 +82,21 @@ def make_application(out_dir: Path, state: ServeState, port: int) -> web.Applica
     return web.Application([
         (r"/livereload", LiveReloadHandler),
         (r"/livereload.js", LiveReloadJSHandler),
+        (r"/__exguide_generation", GenerationHandler, {"state": state}),
         (r"/(.*)", SiteHandler, {"path": str(out_dir), "default_filename": "index.html",
                                  "state": state, "port": port}),
     ])
+
+
+class GenerationHandler(web.RequestHandler):
+    """The number of the latest build, for pages to tell whether they missed a reload."""
+
+    def initialize(self, state: ServeState) -> None:
+        self.state = state
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.write(str(self.state.generation))
 
 
 class SiteHandler(web.StaticFileHandler):
@@ -107,6 +120,7 @@ class SiteHandler(web.StaticFileHandler):
             return len(self._page())
         return super().get_content_size()
 
+
     def get_content(self, abspath: str, start: int | None = None, end: int | None = None):  # type: ignore[override]
         if self._is_page():
             return self._page()[start:end]
@@ -117,22 +131,33 @@ class SiteHandler(web.StaticFileHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         page = b"<!DOCTYPE html><html lang=en><head><title>Not found</title></head><body><p>" + \
             f"{status_code}: no such page in the site.".encode() + b"</p></body></html>"
-        self.finish(inject(page, self.port, self.state.problems))
+        self.finish(inject(page, self.port, self.state))
 
     def _is_page(self) -> bool:
         return self.absolute_path.endswith(".html")
 
     def _page(self) -> bytes:
         with open(self.absolute_path, "rb") as file:
-            return inject(file.read(), self.port, self.state.problems)
+            return inject(file.read(), self.port, self.state)
 
 
-def inject(page: bytes, port: int, problems: list[Problem]) -> bytes:
+# A page that loaded while a rebuild was finishing may connect after that rebuild's reload was sent:
+# it asks which build is the latest, and reloads itself if it missed one.
+CATCH_UP = """<script>(function () {{
+  function check() {{
+    fetch("/__exguide_generation", {{cache: "no-store"}}).then(function (r) {{ return r.text(); }})
+      .then(function (latest) {{ if (latest !== "{generation}") {{ window.location.reload(); }} }});
+  }}
+  window.addEventListener("load", function () {{ setTimeout(check, 400); setTimeout(check, 1500); }});
+}}());</script>"""
+
+
+def inject(page: bytes, port: int, state: ServeState) -> bytes:
     """The page with the reload client, and with the build's errors over it when there are any."""
-    client = f'<script src="/livereload.js?port={port}"></script>'.encode()
-    page = page.replace(b"</head>", client + b"</head>", 1)
-    if problems:
-        page = page.replace(b"</body>", error_overlay(problems).encode() + b"</body>", 1)
+    client = f'<script src="/livereload.js?port={port}"></script>' + CATCH_UP.format(generation=state.generation)
+    page = page.replace(b"</head>", client.encode() + b"</head>", 1)
+    if state.problems:
+        page = page.replace(b"</body>", error_overlay(state.problems).encode() + b"</body>", 1)
     return page
 
 
@@ -204,10 +229,12 @@ class DevServer:
                 changed = self.rebuilder.rebuild()
                 pdfs_due = pdfs_due or (self.options.pdfs and bool(changed))
                 if changed or self.state.problems != problems_before:
+                    self.state.generation += 1
                     self._signal_reload()
             elif pdfs_due:  # no saves for SETTLE_SECONDS
                 pdfs_due = False
                 if any(path.endswith(".html") for path in self.rebuilder.rebuild(with_pdfs=True)):
+                    self.state.generation += 1
                     self._signal_reload()
 
     def _signal_reload(self) -> None:
