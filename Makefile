@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 CHECKERS := node_modules/.ready
 
-.PHONY: help site serve check test bench clean
+.PHONY: help site serve check test bench audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: $(READY) $(CHECKERS) ## Run the whole test suite
 
 bench: $(READY) ## Time save-to-reload with the live server (needs Chromium)
 	$(BIN)/python bench/reload.py
+
+audit: $(READY) $(CHECKERS) ## Nu checker, axe and Lighthouse over a fresh build, as one table (needs Chromium)
+	$(BIN)/python tools/audit.py
 
 clean: ## Remove the build output and the virtual environment
 	rm -rf site $(VENV)

@@ -42,6 +42,7 @@ def test_the_fixture_builds_every_page(fixture_site):
     assert all(re.fullmatch(r"assets/search/(docs-\d+|terms-\w\w)\.js", f) for f in search_index)
     assert [f for f in files if not f.startswith("assets/search/")] == [
         "assets/exercises-data.js",
+        "assets/favicon.svg",
         "assets/filters.js",
         "assets/routine.js",
         "assets/search.js",

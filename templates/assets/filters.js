@@ -37,7 +37,6 @@
     var wanted = fromAddress.get(select.name);
     if (wanted && select.querySelector('option[value="' + CSS.escape(wanted) + '"]')) { select.value = wanted; }
   });
-  form.hidden = false;
   form.addEventListener("change", apply);
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
   form.addEventListener("submit", function (event) { event.preventDefault(); });

@@ -128,7 +128,6 @@
     var chosen = fromAddress !== null ? fromAddress : load().filter(function (s) { return known.hasOwnProperty(s); });
     var items = sheet.querySelector("[data-items]");
     var log = sheet.querySelector("[data-log]");
-    document.querySelector("[data-custom-tools]").hidden = false;
 
     function move(position, step) {
       var slug = chosen.splice(position, 1)[0];
