@@ -97,7 +97,7 @@ def main() -> int:
                              scores))
             browser.close()
         server.shutdown()
-    print(f"\n{'page':<58}{'Nu':>4}{'axe':>5}" + "".join(f"{name[:11]:>13}" for name in CATEGORIES))
+    print(f"\n{'page':<64}{'Nu':>4}{'axe':>5}" + "".join(f"{name[:11]:>13}" for name in CATEGORIES))
     for path, nu, axe, scores in rows:
         print(f"{path:<64}{nu:>4}{axe:>5}" + "".join(f"{scores[name]:>13}" for name in CATEGORIES))
     print(f"\nNu errors in the whole site: {sum(errors.values())}")
