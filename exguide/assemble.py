@@ -93,6 +93,11 @@ def _read_required(reader: SourceReader, path: Path) -> SourceDocument:
     return reader.yaml(path)
 
 
+def load_catalogue(path: Path) -> MuscleCatalogue:
+    """The muscle catalogue of a muscles.yaml, or a ContentError."""
+    return _load_catalogue(SourceReader(), path)
+
+
 def _load_catalogue(reader: SourceReader, path: Path) -> MuscleCatalogue:
     document = _read_required(reader, path)
     catalogue, problems = build_catalogue(validate(document, MusclesFile), path, document.lines)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
 from .problems import ContentError, display_path
 
-COMMANDS = ("build", "serve", "check", "new")
+COMMANDS = ("build", "serve", "check", "new", "import")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
@@ -52,6 +52,16 @@ def make_parser() -> argparse.ArgumentParser:
                     "and a steps template, named after the title. An existing file is never overwritten.")
     new.add_argument("kind", choices=("exercise", "routine"), help="what to start")
     new.add_argument("title", help='its title, in quotes: "Ankle mobilization"')
+    importer = commands.add_parser(
+        "import", help="convert an exercise data set into a content folder",
+        description="Convert the public-domain free-exercise-db data set (exercises.json) into a content "
+                    "folder: one Markdown file per exercise, its muscles mapped onto the muscle groups, and a "
+                    "report of what could not be mapped. Images are not written.")
+    importer.add_argument("format", choices=("free-exercise-db",), help="the data set's format")
+    importer.add_argument("file", type=Path, help="the data set's JSON file")
+    importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="the content folder to write")
+    importer.add_argument("--muscles", type=Path, default=Path("content/muscles.yaml"), metavar="FILE",
+                          help="the muscle list to map onto, when DIR has none (default: content/muscles.yaml)")
     return parser
 
 
@@ -61,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")  # `build` is the default command
     parser = make_parser()
     arguments = parser.parse_args(argv)
+    if arguments.command == "import":
+        return run_import(arguments)
     options = BuildOptions(arguments.content, getattr(arguments, "out", Path("site")), arguments.templates,
                            arguments.drafts, getattr(arguments, "pdfs", False))
     usage_error = _check_folders(options)
@@ -98,6 +110,27 @@ def run_new(options: BuildOptions, kind: str, title: str) -> int:
         print(f"build.py new: error: {error}", file=sys.stderr)
         return EXIT_CONTENT
     print(f"Created {display_path(path)}")
+    return EXIT_OK
+
+
+def run_import(arguments: argparse.Namespace) -> int:
+    from .importer import import_free_exercise_db
+
+    if not arguments.file.is_file():
+        print(f"build.py import: error: no file '{arguments.file}'", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = import_free_exercise_db(arguments.file, arguments.into, arguments.muscles)
+    except ContentError as error:
+        return _report_errors(error, "Import failed with {errors}.")
+    except (ValueError, KeyError, TypeError) as error:  # not JSON, or not that data set's shape
+        print(f"build.py import: error: {arguments.file} is not a free-exercise-db data set ({error})",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    print(f"Imported {report.written} exercises into {display_path(arguments.into)}"
+          f"{f'; {len(report.skipped)} skipped' if report.skipped else ''}.")
     return EXIT_OK
 
 
