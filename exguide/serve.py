@@ -120,7 +120,6 @@ class SiteHandler(web.StaticFileHandler):
             return len(self._page())
         return super().get_content_size()
 
-
     def get_content(self, abspath: str, start: int | None = None, end: int | None = None):  # type: ignore[override]
         if self._is_page():
             return self._page()[start:end]

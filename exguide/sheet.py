@@ -50,10 +50,6 @@ class PrintSheet:
     qr_svg: str | None = None
 
     @property
-    def size_pt(self) -> float:
-        return SIZES_PT[self.level]
-
-    @property
     def run_in(self) -> bool:
         return self.level == RUN_IN_LEVEL
 
