@@ -16,42 +16,67 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build an exercise guide from Markdown into a static web site.")
-    content_options = argparse.ArgumentParser(add_help=False)
-    content_options.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
-                                 help="the guide's content folder (default: content)")
-    content_options.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
-                                 help="the templates folder (default: the project's templates)")
-    content_options.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
-    output_options = argparse.ArgumentParser(add_help=False)
-    output_options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
-                                help="the output folder, replaced as a whole (default: site)")
-    output_options.add_argument("--no-pdf", dest="pdfs", action="store_false",
-                                help="skip the routines' PDFs, for a faster build")
-    both = [content_options, output_options]
+    content, output = _content_options(), _output_options()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
-        "build", parents=both, help="build the guide into the output folder (the default command)",
+        "build", parents=[content, output], help="build the guide into the output folder (the default command)",
         description="Build the guide. On any content error nothing is written and the last good site stays.")
+    _add_check(commands, content)
+    _add_serve(commands, content, output)
+    _add_new(commands, content)
+    _add_import(commands)
+    return parser
+
+
+def _content_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                         help="the guide's content folder (default: content)")
+    options.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR",
+                         help="the templates folder (default: the project's templates)")
+    options.add_argument("--drafts", action="store_true", help="include exercises marked 'draft: true'")
+    return options
+
+
+def _output_options() -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
+                         help="the output folder, replaced as a whole (default: site)")
+    options.add_argument("--no-pdf", dest="pdfs", action="store_false",
+                         help="skip the routines' PDFs, for a faster build")
+    return options
+
+
+def _add_check(commands, content: argparse.ArgumentParser) -> None:
     check = commands.add_parser(
-        "check", parents=[content_options], help="check the guide without writing anything",
+        "check", parents=[content], help="check the guide without writing anything",
         description="Check everything the build checks, and warn about broken links, text in another "
                     "script than the guide's language, unused exercises, muscle groups no exercise works, "
                     "near-duplicate titles and steps lists too long for a one-page routine.")
     check.add_argument("--strict", action="store_true", help="count warnings as errors (for CI)")
+
+
+def _add_serve(commands, content: argparse.ArgumentParser, output: argparse.ArgumentParser) -> None:
     serve = commands.add_parser(
-        "serve", parents=both, help="build, serve and rebuild on every save, reloading the browser",
+        "serve", parents=[content, output], help="build, serve and rebuild on every save, reloading the browser",
         description="Build the guide and serve it; every saved change rebuilds what it affects and reloads "
                     "the open pages. Content errors show over the page until they are fixed.")
     serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default: 127.0.0.1, this computer only)")
     serve.add_argument("--open", action="store_true", help="open the guide in the web browser")
+
+
+def _add_new(commands, content: argparse.ArgumentParser) -> None:
     new = commands.add_parser(
-        "new", parents=[content_options], help="start a new exercise or routine file",
+        "new", parents=[content], help="start a new exercise or routine file",
         description="Write content/exercises/<slug>.md or content/routines/<slug>.md with valid front matter "
                     "and a steps template, named after the title. An existing file is never overwritten.")
     new.add_argument("kind", choices=("exercise", "routine"), help="what to start")
     new.add_argument("title", help='its title, in quotes: "Ankle mobilization"')
+
+
+def _add_import(commands) -> None:
     importer = commands.add_parser(
         "import", help="convert an exercise data set into a content folder",
         description="Convert the public-domain free-exercise-db data set (exercises.json) into a content "
@@ -62,7 +87,6 @@ def make_parser() -> argparse.ArgumentParser:
     importer.add_argument("--into", type=Path, required=True, metavar="DIR", help="the content folder to write")
     importer.add_argument("--muscles", type=Path, default=Path("content/muscles.yaml"), metavar="FILE",
                           help="the muscle list to map onto, when DIR has none (default: content/muscles.yaml)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
