@@ -14,6 +14,8 @@ from .cache import GenerationCache
 from .problems import ContentError, Problem
 
 _FRONT_MATTER = YAMLHandler()
+# libyaml's loader, when PyYAML was built with it, parses several times faster and keeps the same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ _FIELDS_HINT = "write its fields (such as 'title: ...') between two lines '---' 
 
 def parse_yaml(text: str, path: Path, first_line: int) -> tuple[Any, LineMap]:
     """Load YAML text that starts at `first_line` of `path`, with a map of its lines."""
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -137,13 +139,20 @@ def parse_yaml(text: str, path: Path, first_line: int) -> tuple[Any, LineMap]:
     return data, lines
 
 
+# Our own words for the common YAML mistakes, whichever of PyYAML's two parsers reports them.
+_YAML_MISTAKES = (
+    (("mapping values are not allowed",), "a value contains ': '; put text that contains ': ' in quotes"),
+    (("tab character", "'\\t'"), "a tab character; indent with spaces, not tabs"),
+    (("expected ',' or ']'",), "a list opened with '[' is not closed with ']'"),
+    (("expected ',' or '}'",), "a group opened with '{' is not closed with '}'"),
+    (("that cannot start any token",), "a value starts with a character YAML reserves; put the value in quotes"),
+    (("unexpected end of stream",), "a quoted value is not closed; end it with the same quote mark"),
+)
+
+
 def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
     problem = error.problem or error.context or "invalid YAML"
-    if "mapping values are not allowed" in problem:
-        return problem + " (put text that contains ': ' in quotes)"
-    if "found character '\\t'" in problem:
-        return problem + " (indent with spaces, not tabs)"
-    return problem
+    return next((words for patterns, words in _YAML_MISTAKES if any(p in problem for p in patterns)), problem)
 
 
 def _map_lines(node: yaml.Node, location: tuple, lines: dict, first_line: int,

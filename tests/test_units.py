@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from exguide.body import BodyRenderer
 from exguide.plan import relative_url
+from exguide.problems import ContentError
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
 from exguide.write import UnsafeOutputPath, write_site
@@ -69,3 +72,22 @@ def test_the_writer_refuses_paths_outside_the_output_folder(tmp_path, bad):
 def test_the_log_has_a_column_per_day_or_per_session(frequency, caption, columns):
     assert log_caption(frequency) == caption
     assert log_columns(frequency) == tuple(str(n) for n in range(1, columns + 1))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: a: b\n", "1: YAML syntax error: a value contains ': '; put text that contains ': ' in quotes"),
+    ("title: x\n\tsummary: y\n", "2: YAML syntax error: a tab character; indent with spaces, not tabs"),
+    ("title: [broken\n", "2: YAML syntax error: a list opened with '[' is not closed with ']'"),
+    ("title: 'x\n", "2: YAML syntax error: a quoted value is not closed; end it with the same quote mark"),
+    ("x: @foo\n", "1: YAML syntax error: a value starts with a character YAML reserves; put the value in quotes"),
+])
+@pytest.mark.parametrize("loader", ["SafeLoader", "CSafeLoader"])
+def test_yaml_mistakes_read_the_same_whichever_parser_reads_them(monkeypatch, text, message, loader):
+    import yaml
+    from exguide import sources
+    if not hasattr(yaml, loader):
+        pytest.skip(f"this PyYAML has no {loader}")
+    monkeypatch.setattr(sources, "_LOADER", getattr(yaml, loader))
+    with pytest.raises(ContentError) as raised:
+        sources.parse_yaml(text, Path("guide.yaml"), first_line=1)
+    assert raised.value.problems[0].format() == f"guide.yaml:{message}"
