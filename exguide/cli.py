@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .pdf import PdfEngineMissing
 from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
 from .problems import ContentError, display_path
 
@@ -178,6 +179,9 @@ def run_build(options: BuildOptions) -> int:
         result = build(options)
     except ContentError as error:
         return _report_errors(error, "Build failed with {errors}; " + f"{display_path(options.out_dir)}/ was left as it was.")
+    except PdfEngineMissing as error:
+        print(f"build.py: error: {error}", file=sys.stderr)
+        return EXIT_CONTENT
     except OSError as error:  # the output folder cannot be written: full disk, no permission
         print(f"build.py: error: cannot write the site: {error.strerror}: {error.filename}", file=sys.stderr)
         return EXIT_CONTENT

@@ -14,8 +14,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
-from weasyprint import CSS, HTML
-
 from .plan import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
@@ -24,8 +22,23 @@ PAPERS = ("A4", "Letter")
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font warnings are not the author's business
 
 
+class PdfEngineMissing(RuntimeError):
+    """WeasyPrint, or the Pango library it needs, cannot be loaded on this machine."""
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except (ImportError, OSError) as error:  # OSError: Pango's shared library is missing
+        raise PdfEngineMissing(
+            f"the PDFs need WeasyPrint and Debian's Pango library ({error}); install Pango "
+            "(apt-get install libpango-1.0-0 libpangoft2-1.0-0) or build with --no-pdf") from None
+    return weasyprint
+
+
 def print_routines(plan: SitePlan, template_dir: Path, files: dict[str, bytes]) -> tuple[dict[str, bytes], SitePlan]:
     """The PDFs of every routine and the routine pages as printed; the plan with each sheet's final step."""
+    _weasyprint()
     environment = make_environment(template_dir)
     printed: dict[str, bytes] = {}
     pages = list(plan.pages)
@@ -77,7 +90,9 @@ def _public_links(html: str, page_url: str | None) -> str:
 def _layout(workdir: Path, path: str, html: bytes, paper: str):
     source = workdir / path
     _put(source, html)
-    return HTML(filename=str(source)).render(stylesheets=[CSS(string=f"@page {{ size: {paper}; }}")])
+    weasyprint = _weasyprint()
+    paper_size = weasyprint.CSS(string=f"@page {{ size: {paper}; }}")
+    return weasyprint.HTML(filename=str(source)).render(stylesheets=[paper_size])
 
 
 def _put(path: Path, data: bytes) -> None:

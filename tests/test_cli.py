@@ -94,3 +94,22 @@ def test_new_never_overwrites(run_build, tmp_path):
     assert result.stderr == ("build.py new: error: content/exercises/calf-raise.md already exists; "
                              "choose another title or edit that file\n")
     assert (content / "exercises/calf-raise.md").read_bytes() == before
+
+
+def test_a_machine_without_the_pdf_engine_gets_a_message_not_a_traceback(run_build, tmp_path, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    make_guide(tmp_path)
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    result = run_build()
+    assert result.exit_code == 1
+    assert result.stderr.startswith("build.py: error: the PDFs need WeasyPrint and Debian's Pango library")
+    assert result.stderr.rstrip().endswith("or build with --no-pdf")
+    assert not (tmp_path / "site").exists()
+    assert run_build("--no-pdf").exit_code == 0
