@@ -66,7 +66,7 @@ class Builder:
         With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
         """
         options = self.options
-        for cache in (self.reader.cache, self.bodies.cache, self.pages.cache):
+        for cache in (self.reader.cache, self.bodies.cache):
             cache.next_build()
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies)
         plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)

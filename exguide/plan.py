@@ -54,6 +54,9 @@ MUSCLES_INDEX = "muscles/index.html"
 BOOKLET = "print/index.html"
 CUSTOM_ROUTINE = "routines/custom/index.html"
 CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
+EXERCISE_INDEX = "exercises/index.html"
+SEARCH = "search/index.html"
+NO_EQUIPMENT = "none"  # the equipment filter's value for exercises that need none
 
 
 @singledispatch
@@ -123,21 +126,21 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
     return SitePlan(pages, static, links)
 
 
-EXERCISE_INDEX = "exercises/index.html"
-SEARCH = "search/index.html"
-
-
 def _search_index_pages(guide: Guide) -> list[Page]:
     """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file."""
-    links = {e.slug: relative_url(SEARCH, path_of(e)) for e in guide.exercises}
-    terms, documents = search_index(guide.exercises, links)
+    terms, documents = search_index(guide.exercises, _exercise_links(guide, SEARCH))
     return [
         *(Page(f"assets/search/terms-{shard}.js", "search-shard.js",
                frozen_context(kind="terms", shard=shard, data=entries)) for shard, entries in terms.items()),
         *(Page(f"assets/search/docs-{number}.js", "search-shard.js",
                frozen_context(kind="docs", shard=str(number), data=entries)) for number, entries in documents.items()),
     ]
-NO_EQUIPMENT = "none"
+
+
+def _exercise_links(guide: Guide, from_path: str) -> dict[str, str]:
+    """Each exercise's address relative to the page at `from_path`, by slug, for data that scripts read."""
+    return {e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises}
+
 
 
 @dataclass(frozen=True)
@@ -268,9 +271,8 @@ def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
 
 
 def _custom_routine_data(guide: Guide) -> Page:
-    links = {e.slug: relative_url(CUSTOM_ROUTINE, path_of(e)) for e in guide.exercises}
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
-                frozen_context(data=custom_routine_data(guide.exercises, links)))
+                frozen_context(data=custom_routine_data(guide.exercises, _exercise_links(guide, CUSTOM_ROUTINE))))
 
 
 def _schema_pages(guide: Guide) -> list[Page]:

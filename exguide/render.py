@@ -45,6 +45,7 @@ class SiteRenderer:
             self.fragments.clear()
             self.environment = make_environment(self.template_dir)
             self._templates_digest = digest
+        self.cache.next_build()
         self.fragments.next_build()
         return render_site(plan, self.template_dir, self.environment, self.cache, self.fragments)
 
