@@ -55,9 +55,11 @@ def time_reloads(browser, root: Path, slug: str, runs: int) -> list[float]:
     process, url = start_server(root)
     try:
         page = browser.new_page()
-        with page.expect_websocket() as opened:
-            page.goto(f"{url}exercises/{slug}/")
-        opened.value.wait_for_event("framereceived")
+        frames: list = []  # listened for from the start: the 'hello' may come before goto() returns
+        page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+        page.goto(f"{url}exercises/{slug}/")
+        while not frames:
+            page.wait_for_timeout(50)
         page.wait_for_timeout(300)
         source = next((root / "content/exercises").rglob(f"{slug}.md"))
         original = source.read_text()

@@ -41,9 +41,14 @@ def server(tmp_path):
 def open_live(browser, url: str):
     """A page that has finished livereload's handshake, so that it hears the next reload."""
     page = browser.new_page()
-    with page.expect_websocket() as opened:
-        page.goto(url)
-    opened.value.wait_for_event("framereceived")  # the server's 'hello'
+    frames: list = []  # listened for from the start: the server's 'hello' may come before goto() returns
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    page.goto(url)
+    for _ in range(200):
+        if frames:
+            break
+        page.wait_for_timeout(50)
+    assert frames, "the page never finished livereload's handshake"
     page.wait_for_timeout(200)  # the page's 'info' reply, which subscribes it, follows at once
     return page
 
