@@ -131,9 +131,11 @@ def _search_index_pages(guide: Guide) -> list[Page]:
     terms, documents = search_index(guide.exercises, _exercise_links(guide, SEARCH))
     return [
         *(Page(f"assets/search/terms-{shard}.js", "search-shard.js",
-               frozen_context(kind="terms", shard=shard, data=entries)) for shard, entries in terms.items()),
+               frozen_context(kind="terms", shard=shard, data=script_json(entries)))
+          for shard, entries in terms.items()),
         *(Page(f"assets/search/docs-{number}.js", "search-shard.js",
-               frozen_context(kind="docs", shard=str(number), data=entries)) for number, entries in documents.items()),
+               frozen_context(kind="docs", shard=str(number), data=script_json(entries)))
+          for number, entries in documents.items()),
     ]
 
 
@@ -197,6 +199,12 @@ def _published_site_pages(guide: Guide, pages: tuple[Page, ...]) -> tuple[Page, 
     )
 
 
+def script_json(data: object) -> str:
+    """Data as JSON that is safe inside a script, and as a string, so that the page that carries it
+    is cached like any other while the data does not change."""
+    return str(htmlsafe_json_dumps(data, sort_keys=True))
+
+
 def structured_data(exercise: Exercise, address: str | None) -> str:
     """schema.org HowTo data of an exercise, as JSON that is safe inside a <script> element."""
     data = {
@@ -208,7 +216,7 @@ def structured_data(exercise: Exercise, address: str | None) -> str:
         **({"tool": [{"@type": "HowToTool", "name": name} for name in exercise.equipment]}
            if exercise.equipment else {}),
     }
-    return str(htmlsafe_json_dumps(data, sort_keys=True))
+    return script_json(data)
 
 
 def site_paths(guide: Guide) -> dict[str, str]:
@@ -223,8 +231,8 @@ def site_paths(guide: Guide) -> dict[str, str]:
 def _booklet(guide: Guide, links: Mapping[str, str]) -> Page:
     """The whole guide in one document; its bodies' links lead to the sections of the same page."""
     booklet_links = {**links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}}
-    bodies = {e.slug: rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links) for e in guide.exercises}
-    return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, bodies=bodies))
+    sections = tuple((e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)) for e in guide.exercises)
+    return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=sections))
 
 
 def _exercise_pages(guide: Guide, links: Mapping[str, str]):
@@ -272,7 +280,8 @@ def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
 
 def _custom_routine_data(guide: Guide) -> Page:
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
-                frozen_context(data=custom_routine_data(guide.exercises, _exercise_links(guide, CUSTOM_ROUTINE))))
+                frozen_context(data=script_json(custom_routine_data(guide.exercises,
+                                                                    _exercise_links(guide, CUSTOM_ROUTINE)))))
 
 
 def _schema_pages(guide: Guide) -> list[Page]:

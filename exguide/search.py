@@ -6,6 +6,7 @@ files its words need, however large the guide.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -29,7 +30,8 @@ def shard_of(term: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in term[:2])
 
 
-def _weighted_terms(exercise: Exercise) -> dict[str, int]:
+@functools.lru_cache(maxsize=65_536)  # a pure function of the exercise; serve asks again on every rebuild
+def _weighted_terms(exercise: Exercise) -> tuple[tuple[str, int], ...]:
     muscles = " ".join(name for target in (*exercise.primary, *exercise.secondary)
                        for name in (target.name, *(g.name for g in target.groups)))
     fields = {"title": exercise.title, "muscle": muscles, "summary": exercise.summary,
@@ -38,7 +40,7 @@ def _weighted_terms(exercise: Exercise) -> dict[str, int]:
     for field, text in fields.items():
         for term in terms_of(text):
             weights[term] += WEIGHTS[field]
-    return weights
+    return tuple(sorted(weights.items()))
 
 
 def search_index(exercises: tuple[Exercise, ...], links: dict[str, str]) -> tuple[dict, dict]:
@@ -49,7 +51,7 @@ def search_index(exercises: tuple[Exercise, ...], links: dict[str, str]) -> tupl
     terms: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
     documents: dict[int, list[dict]] = defaultdict(list)
     for number, exercise in enumerate(exercises):
-        for term, weight in sorted(_weighted_terms(exercise).items()):
+        for term, weight in _weighted_terms(exercise):
             terms[shard_of(term)][term].append([number, weight])
         documents[number // DOCUMENTS_PER_SHARD].append(
             {"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary})

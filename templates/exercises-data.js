@@ -1,2 +1,2 @@
 /* The exercises of this guide, for the build-your-own routine page. Written by the build. */
-window.exguideData = {{ data | tojson }};
+window.exguideData = {{ data | safe }};

@@ -1,1 +1,1 @@
-window.exguideSearch.loaded({{ kind | tojson }}, {{ shard | tojson }}, {{ data | tojson }});
+window.exguideSearch.loaded({{ kind | tojson }}, {{ shard | tojson }}, {{ data | safe }});
