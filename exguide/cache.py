@@ -31,7 +31,10 @@ class GenerationCache(Generic[Value]):
         return value
 
     def next_build(self) -> None:
-        self._previous, self._current = self._current, {}
+        # A build that never asked this cache says nothing about what is stale (fragments are asked for only
+        # when their page renders): keep everything for the next one.
+        if self.hits or self.misses:
+            self._previous, self._current = self._current, {}
         self.hits = self.misses = 0
 
     def clear(self) -> None:

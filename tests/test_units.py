@@ -91,3 +91,20 @@ def test_yaml_mistakes_read_the_same_whichever_parser_reads_them(monkeypatch, te
     with pytest.raises(ContentError) as raised:
         sources.parse_yaml(text, Path("guide.yaml"), first_line=1)
     assert raised.value.problems[0].format() == f"guide.yaml:{message}"
+
+
+def test_the_build_cache_keeps_what_the_last_build_used_and_survives_a_build_that_used_nothing():
+    from exguide.cache import GenerationCache
+    cache = GenerationCache()
+    made = []
+
+    def make(key):
+        return lambda: made.append(key) or key
+
+    cache.get("a", make("a")); cache.get("b", make("b"))
+    cache.next_build()
+    cache.get("a", make("a"))                     # b goes unused in this build
+    cache.next_build()
+    cache.next_build()                            # a build that asked nothing
+    cache.get("a", make("a")); cache.get("b", make("b"))
+    assert made == ["a", "b", "b"]                # a was kept across the idle build; b was dropped
