@@ -14,6 +14,7 @@ from slugify import slugify
 from .body import BodyRenderer
 from .model import Exercise, Guide, Routine, RoutineItem, Target
 from .muscles import MuscleCatalogue, build_catalogue
+from .parallel import run_shared
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
 from .sources import SourceDocument, SourceReader
@@ -223,3 +224,31 @@ def _resolve_items(meta: RoutineMeta, exercises: dict[str, Exercise]) -> tuple[R
 def _static_files(content_dir: Path) -> tuple[Path, ...]:
     images = content_dir / "images"
     return tuple(sorted(p for p in images.rglob("*") if p.is_file())) if images.is_dir() else ()
+
+
+_shared: tuple[SourceReader, BodyRenderer] | None = None  # set before the workers fork
+
+
+def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRenderer, workers: int) -> None:
+    """Parse the Markdown files and convert their bodies in `workers` processes, filling both caches, so
+    that `load_guide` finds the slow work done. Problems are left for `load_guide` to find and report."""
+    global _shared
+    paths = [*_markdown_files(content_dir / "exercises"), *_markdown_files(content_dir / "routines")]
+    _shared = (reader, renderer)
+    try:
+        for documents, bodies in run_shared(_read_piece, [paths[i::workers * 4] for i in range(workers * 4)],
+                                            workers):
+            reader.cache.remember(documents)
+            renderer.cache.remember(bodies)
+    finally:
+        _shared = None
+
+
+def _read_piece(paths: list[Path]) -> tuple[dict, dict]:
+    reader, renderer = _shared
+    for path in paths:
+        try:
+            renderer.render(reader.markdown(path).body)
+        except ContentError:
+            continue
+    return reader.cache.in_use(), renderer.cache.in_use()

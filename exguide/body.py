@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -51,10 +52,13 @@ class BodyRenderer:
         self.cache: GenerationCache[RenderedBody] = GenerationCache()
 
     def render(self, text: str) -> RenderedBody:
-        return self.cache.get(text, lambda: self._convert(text))
+        # Keyed by a digest of the text, so that the cache kept on disk between builds stays small.
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return self.cache.get(key, lambda: self._convert(text))
 
     def _convert(self, text: str) -> RenderedBody:
         self._markdown.reset()
+        self._steps.steps = []  # convert() skips the tree processors for blank text
         html = self._markdown.convert(text)
         steps = tuple(self._finish(step) for step in self._steps.steps)
         return RenderedBody(html, steps)

@@ -37,6 +37,14 @@ class GenerationCache(Generic[Value]):
             self._previous, self._current = self._current, {}
         self.hits = self.misses = 0
 
+    def remember(self, entries: dict[Hashable, Value]) -> None:
+        """Values made elsewhere (an earlier process, a worker), used by this build if it asks for them."""
+        self._previous.update(entries)
+
+    def in_use(self) -> dict[Hashable, Value]:
+        """What this build has used so far."""
+        return dict(self._current)
+
     def clear(self) -> None:
         self._previous.clear()
         self._current.clear()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from .pdf import PdfEngineMissing
-from .pipeline import DEFAULT_TEMPLATES, BuildOptions, build
-from .problems import ContentError, display_path
+from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
+from .problems import ContentError, PdfEngineMissing, display_path
 
 COMMANDS = ("build", "serve", "check", "new", "import")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -19,9 +19,16 @@ def make_parser() -> argparse.ArgumentParser:
         prog="build.py", description="Build an exercise guide from Markdown into a static web site.")
     content, output = _content_options(), _output_options()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser(
+    build = commands.add_parser(
         "build", parents=[content, output], help="build the guide into the output folder (the default command)",
-        description="Build the guide. On any content error nothing is written and the last good site stays.")
+        description="Build the guide. Only what changed since the last build is made again, and only files "
+                    "whose bytes changed are written. On any content error nothing is written and the last "
+                    "good site stays.")
+    build.add_argument("--no-cache", dest="use_cache", action="store_false",
+                       help="make every file again, ignoring what earlier builds left (kept in .site-cache/ "
+                            "beside the output folder)")
+    build.add_argument("--jobs", type=int, metavar="N",
+                       help="processes that share the work (default: one per core for a big guide)")
     _add_check(commands, content)
     _add_serve(commands, content, output)
     _add_new(commands, content)
@@ -99,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "import":
         return run_import(arguments)
     options = BuildOptions(arguments.content, getattr(arguments, "out", Path("site")), arguments.templates,
-                           arguments.drafts, getattr(arguments, "pdfs", False))
+                           arguments.drafts, getattr(arguments, "pdfs", False),
+                           getattr(arguments, "use_cache", True), getattr(arguments, "jobs", None))
     usage_error = _check_folders(options)
     if usage_error:
         parser.print_usage(sys.stderr)
@@ -175,21 +183,71 @@ def run_check(options: BuildOptions, strict: bool) -> int:
 
 
 def run_build(options: BuildOptions) -> int:
+    from .store import BuildStore  # light: a build with nothing to do answers before the rest loads
+
+    started = time.perf_counter()
+    store = BuildStore(options)
+    if options.use_cache and store.up_to_date():
+        return _report_build(options, store.unchanged_result(started))
+    from .pipeline import Builder
+
+    progress = TerminalProgress(sys.stderr)
     try:
-        result = build(options)
+        result = Builder(options, progress).build(store)
     except ContentError as error:
+        progress.clear()
         return _report_errors(error, "Build failed with {errors}; " + f"{display_path(options.out_dir)}/ was left as it was.")
     except PdfEngineMissing as error:
+        progress.clear()
         print(f"build.py: error: {error}", file=sys.stderr)
         return EXIT_CONTENT
     except OSError as error:  # the output folder cannot be written: full disk, no permission
+        progress.clear()
         print(f"build.py: error: cannot write the site: {error.strerror}: {error.filename}", file=sys.stderr)
         return EXIT_CONTENT
+    progress.clear()
+    return _report_build(options, result)
+
+
+def _report_build(options: BuildOptions, result: BuildResult) -> int:
     for warning in result.warnings:
         print(warning.format(), file=sys.stderr)
     index = display_path(options.out_dir / "index.html")
-    print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
+    if not result.rendered:
+        print(f"Nothing changed: {result.pages} pages ({result.files} files) up to date in "
+              f"{result.seconds:.2f} s; open {index}")
+    elif len(result.rendered) < result.files:
+        print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s: "
+              f"{_plural(len(result.rendered), 'file')} made again, {result.written} written; open {index}")
+    else:
+        print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
     return EXIT_OK
+
+
+class TerminalProgress:
+    """One line that counts the work on a terminal, redrawn at most ten times a second; silent elsewhere."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.active = stream.isatty()
+        self._shown = 0.0
+        self._width = 0
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.active or (now - self._shown < 0.1 and 0 < done < total):
+            return
+        self._shown = now
+        line = f"{what}… {done:,}/{total:,}" if total else f"{what}…"
+        self.stream.write("\r" + line.ljust(self._width))
+        self.stream.flush()
+        self._width = len(line)
+
+    def clear(self) -> None:
+        if self.active and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
 
 
 def run_serve(options: BuildOptions, arguments: argparse.Namespace) -> int:

@@ -14,16 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
+from .problems import PdfEngineMissing
 from .plan import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
 
 PAPERS = ("A4", "Letter")
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font warnings are not the author's business
-
-
-class PdfEngineMissing(RuntimeError):
-    """WeasyPrint, or the Pango library it needs, cannot be loaded on this machine."""
 
 
 def _weasyprint():
@@ -36,22 +33,39 @@ def _weasyprint():
     return weasyprint
 
 
-def print_routines(plan: SitePlan, template_dir: Path, files: dict[str, bytes]) -> tuple[dict[str, bytes], SitePlan]:
+def print_routines(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], SitePlan]:
     """The PDFs of every routine and the routine pages as printed; the plan with each sheet's final step."""
-    _weasyprint()
-    environment = make_environment(template_dir)
     printed: dict[str, bytes] = {}
     pages = list(plan.pages)
-    with tempfile.TemporaryDirectory(prefix="exguide-print-") as folder:
-        workdir = Path(folder)
-        for static in plan.static_files:
-            if static.path.startswith("assets/"):
-                _put(workdir / static.path, files[static.path])
+    with RoutinePrinter(plan, template_dir) as printer:
         for index, page in enumerate(pages):
             if page.template == "routine.html":
-                pages[index], outputs = _print_routine(page, environment, workdir)
+                pages[index], outputs = printer.print(page)
                 printed.update(outputs)
     return printed, replace(plan, pages=tuple(pages))
+
+
+class RoutinePrinter:
+    """Lays routine pages out as PDFs, in a working folder that holds the site's stylesheets and images."""
+
+    def __init__(self, plan: SitePlan, template_dir: Path) -> None:
+        _weasyprint()
+        self._environment = make_environment(template_dir)
+        self._folder = tempfile.TemporaryDirectory(prefix="exguide-print-")
+        self._workdir = Path(self._folder.name)
+        for static in plan.static_files:
+            if static.path.startswith("assets/"):
+                _put(self._workdir / static.path, static.source.read_bytes())
+
+    def __enter__(self) -> "RoutinePrinter":
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._folder.cleanup()
+
+    def print(self, page: Page) -> tuple[Page, dict[str, bytes]]:
+        """The routine's PDFs and page, at the type step where its sheet fits; the page with that step."""
+        return _print_routine(page, self._environment, self._workdir)
 
 
 def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[str, bytes]]:

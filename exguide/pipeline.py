@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
-from .assemble import load_guide
+from .assemble import load_guide, read_in_workers
 from .body import BodyRenderer
+from .fingerprint import digest_bytes
 from .model import Guide
-from .pdf import print_routines
-from .plan import plan_site, sheet_warnings
+from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
+from .parallel import worker_count
+from .pdf import RoutinePrinter, print_routines
+from .plan import PDF_PAPERS, Page, SitePlan, pdf_path, plan_site, sheet_warnings, unfit_sheet_warning
 from .problems import Problem
-from .render import SiteRenderer
+from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
+    render_into_folder, templates_digest
 from .sources import SourceReader
-from .write import write_site
+from .store import BuildStore, Manifest, OutputRecord, inputs_digest
+from .write import StagedOutput
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_TEMPLATES = PROJECT_DIR / "templates"
+__all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
 
-
-@dataclass(frozen=True)
-class BuildOptions:
-    content_dir: Path
-    out_dir: Path
-    template_dir: Path = DEFAULT_TEMPLATES
-    include_drafts: bool = False
-    pdfs: bool = True
-
+Progress = Callable[[str, int, int], None]  # (what is being done, how many done, out of how many)
 
 @dataclass(frozen=True)
 class RenderedSite:
@@ -40,50 +37,113 @@ class RenderedSite:
     pdf_paths: tuple[str, ...] = ()  # where the routines' PDFs go, made or not
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    pages: int
-    files: int
-    seconds: float
-    warnings: tuple[Problem, ...]
-
-
 class Builder:
     """Builds the guide, and builds it again after edits re-doing only what they affect.
 
     The command line uses one for a single build; `serve` keeps one for as long as it runs.
     """
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, progress: Progress = lambda what, done, total: None) -> None:
         self.options = options
+        self.progress = progress
         self.reader = SourceReader()
         self.bodies = BodyRenderer()
         self.pages = SiteRenderer(options.template_dir)
 
-    def render(self, print_pdfs: bool | None = None) -> RenderedSite:
-        """Every output file, without touching the output folder.
-
-        With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
-        """
+    def _plan(self, workers: int = 1) -> tuple[Guide, SitePlan]:
         options = self.options
         for cache in (self.reader.cache, self.bodies.cache):
             cache.next_build()
+        if workers > 1:
+            read_in_workers(options.content_dir, self.reader, self.bodies, workers)
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies)
-        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
+        return guide, plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
+
+    def render(self, print_pdfs: bool | None = None) -> RenderedSite:
+        """Every output file, in memory, without touching the output folder (for `serve`).
+
+        With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
+        """
+        guide, plan = self._plan()
         files = self.pages.render(plan)
-        if options.pdfs and (print_pdfs is None or print_pdfs):
-            printed, plan = print_routines(plan, options.template_dir, files)
+        if self.options.pdfs and (print_pdfs is None or print_pdfs):
+            printed, plan = print_routines(plan, self.options.template_dir)
             files.update(printed)
         pages = sum(page.path.endswith(".html") for page in plan.pages)
         pdf_paths = tuple(path for page in plan.pages for _, path in page.context.get("pdf_links", ()))
         return RenderedSite(guide, plan.links, files, pages, sheet_warnings(plan.pages), pdf_paths)
 
-    def build(self) -> BuildResult:
-        """Build the site; on a ContentError nothing has been written."""
+    def build(self, store: BuildStore | None = None) -> BuildResult:
+        """Bring the output folder up to date, making only the files whose inputs changed since the last
+        build and writing only those whose bytes changed. On a ContentError nothing has been written."""
         started = time.perf_counter()
-        site = self.render()
-        write_site(site.files, self.options.out_dir)
-        return BuildResult(site.pages, len(site.files), time.perf_counter() - started, site.warnings)
+        store = store or BuildStore(self.options)
+        previous = store.manifest() if self.options.use_cache else None
+        if previous is not None and store.up_to_date():
+            return store.unchanged_result(started)
+        inputs = store.inputs()
+        if previous is not None:
+            self.bodies.cache.remember(store.bodies())
+        self.progress("Reading", 0, 0)
+        sources = sum(1 for _ in self.options.content_dir.rglob("*.md"))
+        _, plan = self._plan(worker_count(self.options.workers, sources))
+        kept = store.kept_outputs() if previous is not None else {}
+        output = StagedOutput(self.options.out_dir, replace_all=previous is None)
+        try:
+            made = self._make_files(plan, kept, output)
+            output.commit(made.written, made=set(made.records))
+        finally:
+            output.discard()
+        pages = sum(page.path.endswith(".html") for page in plan.pages)
+        warnings = tuple(unfit_sheet_warning(page.context["routine"].source) for page in plan.pages
+                         if "sheet" in page.context and not made.records[page.path].fits)
+        store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
+                   self.bodies.cache.in_use())
+        return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
+                           tuple(sorted(made.rendered)), len(made.written))
+
+    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput) -> FolderResult:
+        """Render the pages, copy the static files and print the routines that changed, into `output`."""
+        template_dir = self.options.template_dir
+        keys = page_keys(plan.pages, make_environment(template_dir), template_dir)
+        printed = [index for index, page in enumerate(plan.pages) if self._printed(page)]
+        rendered = [index for index in range(len(plan.pages)) if index not in set(printed)]
+        job = FolderJob(tuple(plan.pages[i] for i in rendered), tuple(keys[i] for i in rendered), kept,
+                        template_dir, templates_digest(template_dir), output.staging)
+        self.progress("Rendering pages", 0, len(job.pages))
+        made = render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
+                                  lambda done: self.progress("Rendering pages", done, len(job.pages)))
+        for static in plan.static_files:
+            data = static.source.read_bytes()
+            record = made.records[static.path] = record_output(output.staging, static.path, data, digest_bytes(data),
+                                                               kept.get(static.path), made.written)
+            if static.path not in kept or kept[static.path].key != record.key:
+                made.rendered.append(static.path)
+        self._print(plan, [(plan.pages[i], keys[i]) for i in printed], kept, output, made)
+        return made
+
+    def _printed(self, page: Page) -> bool:
+        """Routine pages come from the PDF printer when there are PDFs: their type step is the PDF's."""
+        return self.options.pdfs and page.template == "routine.html"
+
+    def _print(self, plan: SitePlan, pages: list[tuple[Page, str]], kept: Mapping[str, OutputRecord],
+               output: StagedOutput, made: FolderResult) -> None:
+        """Each routine's page and PDFs, printed again only when the page's key changed or a file is gone."""
+        with contextlib.ExitStack() as cleanup:
+            printer = None
+            for done, (page, key) in enumerate(pages):
+                paths = [page.path, *(pdf_path(page.context["routine"], paper) for paper in PDF_PAPERS)]
+                if all(path in kept and kept[path].key == key for path in paths):
+                    made.records.update((path, kept[path]) for path in paths)
+                    continue
+                self.progress("Printing routines", done, len(pages))
+                printer = printer or cleanup.enter_context(RoutinePrinter(plan, self.options.template_dir))
+                printed_page, files = printer.print(page)
+                fits = printed_page.context["sheet"].fits
+                for path in paths:
+                    made.records[path] = record_output(output.staging, path, files[path], key, kept.get(path),
+                                                       made.written, fits)
+                made.rendered.extend(paths)
 
 
 def build(options: BuildOptions) -> BuildResult:

@@ -5,7 +5,6 @@ This module is the one owner of output paths; templates ask it for links through
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -83,8 +82,16 @@ def _(target: Routine) -> str:
 
 
 def relative_url(from_path: str, to_path: str) -> str:
-    """A link from one output file to another that works on any server sub-path and from disk."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+    """A link from one output file to another that works on any server sub-path and from disk.
+
+    Both are normalised site paths, so this is posixpath.relpath without its look at the working folder,
+    which made it the slowest part of rendering link-heavy pages.
+    """
+    folder, target = from_path.split("/")[:-1], to_path.split("/")
+    common = 0
+    while common < len(folder) and common < len(target) - 1 and folder[common] == target[common]:
+        common += 1
+    return "/".join([".."] * (len(folder) - common) + target[common:])
 
 
 def pdf_path(routine: Routine, paper: str) -> str:
@@ -270,12 +277,13 @@ def public_url(site: GuideConfig, site_path: str) -> str | None:
 
 def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
     """A warning for each routine whose print sheet does not fit one page."""
-    return tuple(
-        Problem(page.context["routine"].source, 1, "the routine does not fit on one printed page even at the "
-                "smallest legible type; it will print on several pages, breaking between exercises",
-                severity="warning")
-        for page in pages if "sheet" in page.context and not page.context["sheet"].fits
-    )
+    return tuple(unfit_sheet_warning(page.context["routine"].source)
+                 for page in pages if "sheet" in page.context and not page.context["sheet"].fits)
+
+
+def unfit_sheet_warning(routine_source: Path) -> Problem:
+    return Problem(routine_source, 1, "the routine does not fit on one printed page even at the smallest legible "
+                   "type; it will print on several pages, breaking between exercises", severity="warning")
 
 
 def _custom_routine_data(guide: Guide) -> Page:

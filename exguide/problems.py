@@ -30,6 +30,13 @@ class ContentError(Exception):
         self.problems = sorted(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self):  # from a worker process, with its problems rather than its message
+        return ContentError, (self.problems,)
+
+
+class PdfEngineMissing(RuntimeError):
+    """WeasyPrint, or the Pango library it needs, cannot be loaded on this machine."""
+
 
 def display_path(path: Path) -> str:
     """The path as the author knows it: relative to the working folder when inside it."""

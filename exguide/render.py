@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Hashable
+from typing import Callable, Hashable, Mapping
 
 import jinja2
 from markupsafe import Markup
 
 from .cache import GenerationCache
+from .fingerprint import Fingerprinter, digest_bytes
+from .parallel import run_shared
 from .plan import Page, SitePlan, path_of, public_url, relative_url
 from .problems import ContentError, Problem
+from .store import OutputRecord
+from .templates import TemplateDigests
+from .write import stage_file
 
 
 def make_environment(template_dir: Path) -> jinja2.Environment:
@@ -39,7 +45,7 @@ class SiteRenderer:
 
     def render(self, plan: SitePlan) -> dict[str, bytes]:
         """Every output file of the plan, by its site path; template mistakes are content errors."""
-        digest = _digest(self.template_dir)
+        digest = templates_digest(self.template_dir)
         if digest != self._templates_digest:
             self.cache.clear()
             self.fragments.clear()
@@ -50,7 +56,7 @@ class SiteRenderer:
         return render_site(plan, self.template_dir, self.environment, self.cache, self.fragments)
 
 
-def _digest(folder: Path) -> bytes:
+def templates_digest(folder: Path) -> bytes:
     """A fingerprint of every file's name and bytes in `folder`."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -128,3 +134,105 @@ def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Proble
         if frame.filename.startswith(str(template_dir)):
             return Problem(Path(frame.filename), frame.lineno or 1, f"template error: {error.message}")
     return Problem(template_dir, 1, f"template error: {error.message}")
+
+
+@dataclass(frozen=True)
+class FolderJob:
+    """Pages to render into a staging folder, with what the output folder already holds."""
+
+    pages: tuple[Page, ...]
+    keys: tuple[str, ...]  # each page's cache key, in the same order
+    kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
+    template_dir: Path
+    templates_digest: bytes  # of the whole templates folder, which the workers' fragment caches depend on
+    staging: Path
+
+
+@dataclass
+class FolderResult:
+    records: dict[str, OutputRecord] = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)  # staged, to be moved in
+    rendered: list[str] = field(default_factory=list)
+    problems: set[Problem] = field(default_factory=set)
+
+    def merge(self, other: "FolderResult") -> None:
+        self.records.update(other.records)
+        self.written += other.written
+        self.rendered += other.rendered
+        self.problems |= other.problems
+
+
+_job: FolderJob | None = None  # the job of the current build, set before the workers fork
+
+
+def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], None] = lambda done: None
+                       ) -> FolderResult:
+    """Render each page whose key changed, or whose file is gone, and stage the files whose bytes changed."""
+    global _job
+    unchanged = {index for index, page in enumerate(job.pages)
+                 if page.path in job.kept and job.kept[page.path].key == job.keys[index]}
+    stale = [index for index in range(len(job.pages)) if index not in unchanged]
+    result = FolderResult(records={job.pages[index].path: job.kept[job.pages[index].path] for index in unchanged})
+    _job = job
+    try:
+        pieces = [stale[start:start + 32] for start in range(0, len(stale), 32)]
+        for done, piece_result in enumerate(run_shared(_render_pieces, pieces, workers), 1):
+            result.merge(piece_result)
+            progress(min(done * 32, len(stale)))
+    finally:
+        _job = None
+    if result.problems:
+        raise ContentError(result.problems)
+    return result
+
+
+def _render_pieces(indices: list[int]) -> FolderResult:
+    job = _job
+    environment, fragments = _worker_renderer(job.template_dir, job.templates_digest)
+    result = FolderResult()
+    for index in indices:
+        page, key = job.pages[index], job.keys[index]
+        try:
+            data = render_page(environment, page, fragments).encode("utf-8")
+        except jinja2.TemplateError as error:
+            result.problems.add(_template_problem(error, job.template_dir))
+            continue
+        result.rendered.append(page.path)
+        result.records[page.path] = record_output(job.staging, page.path, data, key, job.kept.get(page.path),
+                                                  result.written, fits=_fits(page))
+    return result
+
+
+def record_output(staging: Path, site_path: str, data: bytes, key: str, kept: OutputRecord | None,
+                  written: list[str], fits: bool = True) -> OutputRecord:
+    """The record of one made file, staged only when its bytes differ from the kept file's."""
+    digest = digest_bytes(data)
+    if kept is not None and kept.digest == digest:
+        return OutputRecord(key, digest, kept.size, kept.mtime_ns, fits)
+    written.append(site_path)
+    size, mtime_ns = stage_file(staging, site_path, data)
+    return OutputRecord(key, digest, size, mtime_ns, fits)
+
+
+def _fits(page: Page) -> bool:
+    sheet = page.context.get("sheet")
+    return sheet.fits if sheet is not None else True
+
+
+_renderers: dict[tuple[Path, bytes], tuple[jinja2.Environment, GenerationCache[Markup]]] = {}
+
+
+def _worker_renderer(template_dir: Path, digest: bytes) -> tuple[jinja2.Environment, GenerationCache[Markup]]:
+    """One template environment and fragment cache per process and state of the templates."""
+    if (template_dir, digest) not in _renderers:
+        _renderers.clear()
+        _renderers[template_dir, digest] = (make_environment(template_dir), GenerationCache())
+    return _renderers[template_dir, digest]
+
+
+def page_keys(pages: tuple[Page, ...], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:
+    """Each page's cache key: the digest of its template with all it uses, its path and its context."""
+    templates = TemplateDigests(environment, template_dir)
+    fingerprints = Fingerprinter()
+    return tuple(fingerprints.fingerprint(templates[page.template], page.path, page.absolute_links, page.context)
+                 for page in pages)

@@ -16,15 +16,18 @@ from .model import Exercise
 
 DOCUMENTS_PER_SHARD = 500
 WEIGHTS = {"title": 10, "muscle": 6, "summary": 3, "body": 1}
+_WORD = re.compile(r"[^\W_]+")
 
 
 def terms_of(text: str) -> list[str]:
     """Lower-case words without accents, as the browser's side of the search splits a query."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [word for word in re.findall(r"[^\W_]+", folded) if len(word) > 1]
+    folded = text.casefold()
+    if not folded.isascii():  # most text is: it has no accents to take off
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return [word for word in _WORD.findall(folded) if len(word) > 1]
 
 
+@functools.lru_cache(maxsize=65_536)
 def shard_of(term: str) -> str:
     """The shard a term lives in: its first two letters, kept to plain characters for file names."""
     return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in term[:2])

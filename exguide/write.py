@@ -74,3 +74,53 @@ def _remove_empty_parents(path: Path, root: Path) -> None:
         if parent == root or not parent.is_relative_to(root) or any(parent.iterdir()):
             return
         parent.rmdir()
+
+
+class StagedOutput:
+    """Files made by a build, written beside the output folder and moved into it only when the build succeeds.
+
+    With `replace_all`, the staged folder becomes the whole output folder in one swap (a first build, or one
+    after the folder's state was lost); otherwise each staged file replaces its old self atomically and the
+    files the build no longer makes are removed.
+    """
+
+    def __init__(self, out_dir: Path, replace_all: bool) -> None:
+        self.out_dir = out_dir.resolve()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.replace_all = replace_all or not self.out_dir.is_dir()
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
+        self.staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
+
+    def put(self, site_path: str, data: bytes) -> tuple[int, int]:
+        """Stage one file; its size and modification time, which it keeps once moved in."""
+        return stage_file(self.staging, site_path, data)
+
+    def commit(self, staged: list[str], made: set[str]) -> None:
+        """Move `staged` files (some staged by other processes) into place, and remove every file of the
+        output folder that is not among those `made`, as a whole-folder swap would."""
+        if self.replace_all:
+            _swap(self.staging, self.out_dir)
+            return
+        for site_path in sorted(staged):
+            target = self.out_dir / site_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (self.staging / site_path).replace(target)
+        for site_path in sorted(set(_files_under(self.out_dir)) - made):
+            (self.out_dir / site_path).unlink(missing_ok=True)
+            _remove_empty_parents(self.out_dir / site_path, self.out_dir)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage_file(staging: Path, site_path: str, data: bytes) -> tuple[int, int]:
+    """Write one file under `staging`; its size and modification time in nanoseconds."""
+    target = staging / _checked(site_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    written = target.stat()
+    return written.st_size, written.st_mtime_ns
+
+
+def _files_under(folder: Path) -> list[str]:
+    return [path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir()]

@@ -187,7 +187,7 @@ def test_a_rebuild_replaces_the_site_and_removes_stale_files(run_build, tmp_path
     assert run_build("--content", str(content)).exit_code == 0
     assert not (tmp_path / "site/stale.html").exists()
     assert not (tmp_path / "site/exercises/ankle-circles").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == [".site-cache"]
 
 
 def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path):
@@ -198,7 +198,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
     result = run_build("--content", str(content))
     assert result.exit_code == 1
     assert read_tree(tmp_path / "site") == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == [".site-cache"]
 
 
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):

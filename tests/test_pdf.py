@@ -70,7 +70,7 @@ def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
     pages = tuple(routine_page(guide.config, limit, plan.links, 0, pdfs=True, estimate=False) if p.path == "routines/limit/index.html"
                   else p for p in plan.pages)
     plan = replace(plan, pages=pages)
-    printed, final = print_routines(plan, DEFAULT_TEMPLATES, render_site(plan, DEFAULT_TEMPLATES))
+    printed, final = print_routines(plan, DEFAULT_TEMPLATES)
     sheet = next(p for p in final.pages if p.path == "routines/limit/index.html").context["sheet"]
     assert sheet.level > 0 and sheet.fits
     assert f'class="routine sheet fit-{sheet.level}' in printed["routines/limit/index.html"].decode()

@@ -1,0 +1,38 @@
+"""What a build is asked to do, and what it did; light to import, so that the command line answers quickly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import Problem
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES = PROJECT_DIR / "templates"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content_dir: Path
+    out_dir: Path
+    template_dir: Path = DEFAULT_TEMPLATES
+    include_drafts: bool = False
+    pdfs: bool = True
+    use_cache: bool = True  # False: ignore what earlier builds left, and render everything again
+    workers: int | None = None  # processes that render; None: one per core, when the guide is big enough
+
+    @property
+    def cache_dir(self) -> Path:
+        """The build's memory, beside the output folder and never inside it, so it is not published."""
+        out = self.out_dir.resolve()
+        return out.with_name(f".{out.name}-cache")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    files: int
+    seconds: float
+    warnings: tuple[Problem, ...]
+    rendered: tuple[str, ...] = ()  # the files made again: all on a first build, none when nothing changed
+    written: int = 0  # the files whose bytes changed

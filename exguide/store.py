@@ -1,0 +1,173 @@
+"""The build's memory on disk: what the last build made and from what, so that the next one redoes only that.
+
+It lives in `BuildOptions.cache_dir`, beside the output folder. Everything in it is keyed by digests of
+content (the content files, the templates, the options, the program's own source): an input counts as
+unchanged only when its bytes are. Modification times serve one purpose: noticing that a file in the output
+folder is no longer the one the build wrote (someone edited or deleted it), so that it is made again.
+
+This module imports nothing heavy: the command line asks it whether anything changed before loading the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .options import BuildOptions, BuildResult
+from .problems import Problem
+
+FORMAT = 1  # raise when the files below change shape
+MANIFEST = "manifest.json"
+BODIES = "bodies.pickle"
+_UNREAD = object()
+
+
+def program_digest() -> str:
+    """A digest of this program's source and of the Python running it: a new version invalidates the cache."""
+    digest = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def inputs_digest(options: BuildOptions) -> str:
+    """A digest of everything a build reads: every file of the content and templates folders, and the options."""
+    digest = hashlib.blake2b(repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
+                                   options.include_drafts, options.pdfs)).encode(), digest_size=16)
+    for folder in (options.content_dir, options.template_dir):
+        for path in _files(folder):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[Path]:
+    found = []
+    for parent, directories, names in os.walk(folder):
+        directories.sort()
+        found.extend(Path(parent, name) for name in sorted(names))
+    return found
+
+
+def output_files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` by its site path, with its size and modification time in nanoseconds."""
+    found: dict[str, tuple[int, int]] = {}
+    waiting = [(folder, "")]
+    while waiting:
+        current, prefix = waiting.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    waiting.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                else:
+                    status = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """One file of the output folder: what it was made from, its bytes' digest, and how it stood when written."""
+
+    key: str
+    digest: str
+    size: int
+    mtime_ns: int
+    fits: bool = True  # for a routine page: whether its sheet fits one printed page
+
+
+@dataclass
+class Manifest:
+    inputs: str
+    outputs: dict[str, OutputRecord]
+    pages: int = 0
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message)
+
+
+class BuildStore:
+    """Reads and writes the cache folder. A missing, unreadable or foreign cache is an empty one."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.folder = options.cache_dir
+        self.out_dir = options.out_dir
+        self.program = program_digest()
+        self._inputs: str | None = None
+        self._manifest: Manifest | None | object = _UNREAD
+
+    def inputs(self) -> str:
+        """The digest of the build's inputs as they are now (read once)."""
+        if self._inputs is None:
+            self._inputs = inputs_digest(self.options)
+        return self._inputs
+
+    def manifest(self) -> Manifest | None:
+        """What the last build left, if this program made it and the output folder still exists (read once)."""
+        if self._manifest is _UNREAD:
+            self._manifest = self._read_manifest()
+        return self._manifest
+
+    def _read_manifest(self) -> Manifest | None:
+        try:
+            data = json.loads((self.folder / MANIFEST).read_text("utf-8"))
+            if data["program"] != self.program or not self.out_dir.is_dir():
+                return None
+            outputs = {path: OutputRecord(*record) for path, record in data["outputs"].items()}
+            return Manifest(data["inputs"], outputs, data["pages"], [tuple(w) for w in data["warnings"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def kept_outputs(self) -> dict[str, OutputRecord]:
+        """The last build's files that are still as it wrote them."""
+        manifest, found = self.manifest(), output_files(self.out_dir)
+        return {path: record for path, record in (manifest.outputs.items() if manifest else ())
+                if found.get(path) == (record.size, record.mtime_ns)}
+
+    def up_to_date(self) -> bool:
+        """Whether nothing the last build read has changed, and the output folder holds exactly what it wrote."""
+        manifest = self.manifest()
+        if manifest is None or manifest.inputs != self.inputs():
+            return False
+        return len(output_files(self.out_dir)) == len(manifest.outputs) == len(self.kept_outputs())
+
+    def unchanged_result(self, started: float) -> BuildResult:
+        """The last build's result, for a build that found nothing to do."""
+        manifest = self.manifest()
+        warnings = tuple(Problem(Path(path), line, message, "warning") for path, line, message in manifest.warnings)
+        return BuildResult(manifest.pages, len(manifest.outputs), time.perf_counter() - started, warnings)
+
+    def save(self, manifest: Manifest, bodies: dict[str, Any]) -> None:
+        """Keep this build's memory for the next one; each file is replaced whole."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
+                "warnings": manifest.warnings,
+                "outputs": {path: list(asdict(record).values()) for path, record in sorted(manifest.outputs.items())}}
+        self._replace(BODIES, pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL))
+        self._replace(MANIFEST, json.dumps(data, separators=(",", ":")).encode())
+        self._manifest = manifest
+
+    def bodies(self) -> dict[str, Any]:
+        """Markdown bodies converted by earlier builds, by the digest of their text."""
+        if self.manifest() is None:
+            return {}
+        try:
+            with open(self.folder / BODIES, "rb") as file:
+                loaded = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    def _replace(self, name: str, data: bytes) -> None:
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, self.folder / name)
