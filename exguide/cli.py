@@ -218,7 +218,7 @@ def _report_build(options: BuildOptions, result: BuildResult) -> int:
               f"{result.seconds:.2f} s; open {index}")
     elif len(result.rendered) < result.files:
         print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s: "
-              f"{_plural(len(result.rendered), 'file')} made again, {result.written} written; open {index}")
+              f"{_plural(len(result.rendered), 'file')} made again, {len(result.written)} written; open {index}")
     else:
         print(f"Built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s; open {index}")
     return EXIT_OK

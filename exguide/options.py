@@ -35,4 +35,4 @@ class BuildResult:
     seconds: float
     warnings: tuple[Problem, ...]
     rendered: tuple[str, ...] = ()  # the files made again: all on a first build, none when nothing changed
-    written: int = 0  # the files whose bytes changed
+    written: tuple[str, ...] = ()  # the files whose bytes changed

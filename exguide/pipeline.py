@@ -100,7 +100,7 @@ class Builder:
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
                    self.bodies.cache.in_use())
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
-                           tuple(sorted(made.rendered)), len(made.written))
+                           tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 
     def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput) -> FolderResult:
         """Render the pages, copy the static files and print the routines that changed, into `output`."""

@@ -1,0 +1,143 @@
+"""The build cache and the dependency map: a rebuild makes exactly what an edit affects, and never stale output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+from conftest import PROJECT_DIR, make_guide, read_tree
+from exguide.fingerprint import fingerprint
+from exguide.options import BuildOptions
+from exguide.pipeline import Builder
+from exguide.render import make_environment
+from exguide.store import MANIFEST
+from exguide.templates import TemplateDigests
+
+
+@dataclass(frozen=True)
+class Thing:
+    name: str
+    parts: tuple[str, ...]
+
+
+def test_fingerprints_follow_content_not_identity():
+    assert fingerprint(Thing("a", ("b",))) == fingerprint(Thing("a", ("b",)))
+    assert fingerprint(Thing("a", ("b",))) != fingerprint(Thing("a", ("c",)))
+    assert fingerprint({"x": 1, "y": 2}) == fingerprint({"y": 2, "x": 1})
+    assert fingerprint("<b>") != fingerprint(Markup("<b>"))  # escaped differently by templates
+    assert fingerprint(("ab", "c")) != fingerprint(("a", "bc"))
+    assert fingerprint(1) != fingerprint("1") != fingerprint(True)
+
+
+def test_a_value_it_cannot_read_is_an_error_not_a_guess():
+    with pytest.raises(TypeError, match="cannot fingerprint a object"):
+        fingerprint({"page": object()})
+
+
+def test_the_dependency_map_follows_extends_imports_and_fragments():
+    templates = TemplateDigests(make_environment(PROJECT_DIR / "templates"), PROJECT_DIR / "templates")
+    assert templates.closure("exercises.html") == {"exercises.html", "base.html", "exercise-card.html"}
+    assert templates.closure("print.html") == {"print.html", "base.html", "macros.html", "exercise-card.html",
+                                               "booklet-exercise.html"}
+    assert templates.closure("search-shard.js") == {"search-shard.js"}
+
+
+def options(root: Path, **changes) -> BuildOptions:
+    return BuildOptions(root / "content", root / "site", root / "templates", pdfs=False, **changes)
+
+
+@pytest.fixture
+def guide(tmp_path) -> Path:
+    """A fixture guide with its own copy of the templates, built once."""
+    make_guide(tmp_path)
+    shutil.copytree(PROJECT_DIR / "templates", tmp_path / "templates")
+    first = Builder(options(tmp_path)).build()
+    assert len(first.rendered) == first.files
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_build_with_nothing_changed_makes_and_writes_nothing(guide):
+    before = {p: p.stat().st_mtime_ns for p in (guide / "site").rglob("*")}
+    result = Builder(options(guide)).build()
+    assert (result.rendered, result.written) == ((), ())
+    assert {p: p.stat().st_mtime_ns for p in (guide / "site").rglob("*")} == before
+
+
+def test_a_body_edit_renders_the_pages_that_list_the_exercise_and_writes_those_that_show_it(guide):
+    edit(guide / "content/exercises/ankle-circles.md", "---\n1. ", "---\nA sentence about zebras.\n\n1. ")
+    result = Builder(options(guide)).build()
+    shows_it = {"exercises/ankle-circles/index.html", "print/index.html", "assets/search/terms-ze.js",
+                "assets/search/terms-ab.js", "assets/search/terms-se.js"}
+    lists_it = {"exercises/index.html", "muscles/calves/index.html", "index.html", "muscles/index.html",
+                "exercises/calf-raise/index.html"}  # the list pages, and its neighbour's previous/next links
+    assert set(result.rendered) == shows_it | lists_it
+    assert set(result.written) == shows_it
+
+
+def test_a_template_edit_renders_exactly_the_pages_whose_templates_use_it(guide):
+    edit(guide / "templates/booklet-exercise.html", "</h2>", "</h2>\n")
+    assert Builder(options(guide)).build().rendered == ("print/index.html",)
+
+    edit(guide / "templates/exercise-card.html", "</a>", "</a> ")
+    site = read_tree(guide / "site")
+    # Every page whose template imports macros.html uses cards, as does the exercise list; the search page and
+    # the muscle map do not.
+    uses_cards = {path for path in site if path.endswith(".html")} - {"search/index.html", "muscles/index.html"}
+    assert set(Builder(options(guide)).build().rendered) == uses_cards
+
+
+def test_rebuilds_after_any_edit_equal_a_clean_build(guide, tmp_path_factory):
+    content, templates = guide / "content", guide / "templates"
+    edits = [
+        lambda: edit(content / "exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step"),
+        lambda: edit(content / "muscles.yaml", "name: Calves", "name: Calf muscles"),
+        lambda: edit(templates / "base.html", "<body", "<body data-edited"),
+        lambda: edit(content / "guide.yaml", "title: ", "title: New "),
+        lambda: (content / "exercises/ankle-circles.md").unlink(),
+        lambda: shutil.copy(content / "exercises/calf-raise.md", content / "exercises/calf-raise-again.md"),
+        lambda: (templates / "assets/extra.css").write_text("p { margin: 0 }\n"),
+    ]
+    for number, change in enumerate(edits):
+        change()
+        Builder(options(guide)).build()
+        clean = tmp_path_factory.mktemp(f"clean-{number}")
+        Builder(BuildOptions(content, clean / "site", templates, pdfs=False, use_cache=False)).build()
+        assert read_tree(guide / "site") == read_tree(clean / "site"), number
+
+
+def test_workers_build_the_same_bytes_as_one_process(guide, tmp_path_factory):
+    other = tmp_path_factory.mktemp("workers")
+    Builder(BuildOptions(guide / "content", other / "site", guide / "templates", pdfs=False,
+                         use_cache=False, workers=2)).build()
+    assert read_tree(other / "site") == read_tree(guide / "site")
+
+
+def test_output_changed_by_hand_is_made_again(guide):
+    page = guide / "site/exercises/calf-raise/index.html"
+    original = page.read_bytes()
+    page.write_bytes(b"edited by hand")
+    (guide / "site/exercises/calf-raise/notes.txt").write_text("stray")
+    result = Builder(options(guide)).build()
+    assert result.rendered == ("exercises/calf-raise/index.html",)
+    assert page.read_bytes() == original
+    assert not (guide / "site/exercises/calf-raise/notes.txt").exists()
+
+
+def test_another_version_of_the_program_starts_afresh(guide):
+    manifest = guide / ".site-cache" / MANIFEST
+    data = json.loads(manifest.read_text())
+    data["program"] = "an older version"
+    manifest.write_text(json.dumps(data))
+    result = Builder(options(guide)).build()
+    assert len(result.rendered) == result.files
