@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 CHECKERS := node_modules/.ready
+BENCH_VENV := .venv-bench
+BENCH_TOOLS := $(BENCH_VENV)/.ready
 
 .PHONY: help site serve check test bench audit clean
 
@@ -22,14 +24,15 @@ check: $(READY) ## Check the content without building; warnings included
 test: $(READY) $(CHECKERS) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-bench: $(READY) ## Time save-to-reload with the live server (needs Chromium)
+bench: $(READY) $(BENCH_TOOLS) ## Time builds of 1,000 and 10,000 exercises against Hugo, Pelican and MkDocs, and save-to-reload (needs Chromium)
+	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin
 	$(BIN)/python bench/reload.py
 
 audit: $(READY) $(CHECKERS) ## Nu checker, axe and Lighthouse over a fresh build, as one table (needs Chromium)
 	$(BIN)/python tools/audit.py
 
-clean: ## Remove the build output and the virtual environment
-	rm -rf site $(VENV)
+clean: ## Remove the build output, its cache and the virtual environments
+	rm -rf site .site-cache $(VENV) $(BENCH_VENV)
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,3 +46,9 @@ $(READY): pyproject.toml
 $(CHECKERS): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the HTML validity tests will be skipped (install Node.js and npm)"; fi
+
+# The other generators the benchmark times, kept apart from ours so that their dependencies never mix.
+$(BENCH_TOOLS): bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	@touch $@

@@ -1,0 +1,33 @@
+"""The benchmark's inputs: the synthetic guide builds, and the other tools get the same exercises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PROJECT_DIR
+
+sys.path.insert(0, str(PROJECT_DIR / "bench"))
+import corpora  # noqa: E402
+from generate import generate_guide  # noqa: E402
+
+
+def test_the_synthetic_guide_builds_and_every_tool_gets_each_exercise(tmp_path, run_build):
+    content = generate_guide(tmp_path, 30)
+    assert run_build("--content", str(content), "--no-pdf").exit_code == 0
+    assert len(list((tmp_path / "site/exercises").glob("exercise-*/index.html"))) == 30
+    hugo = corpora.hugo_project(content, tmp_path / "hugo")
+    pelican = corpora.pelican_project(content, tmp_path / "pelican")
+    mkdocs = corpora.mkdocs_project(content, tmp_path / "mkdocs")
+    for pages in (hugo / "content/exercises", pelican / "content", mkdocs / "docs/exercises"):
+        assert len(list(pages.glob("exercise-*.md"))) == 30
+    assert "](exercise-" not in (hugo / "content/exercises/exercise-00000.md").read_text()  # links rewritten
+
+
+def test_the_floor_loop_writes_a_page_per_exercise_and_muscle(tmp_path):
+    content = generate_guide(tmp_path, 30)
+    subprocess.run([sys.executable, str(PROJECT_DIR / "bench/floor.py"), str(content), str(tmp_path / "floor")],
+                   check=True)
+    assert len(list((tmp_path / "floor/exercises").glob("*/index.html"))) == 30
+    assert list((tmp_path / "floor/muscles").glob("*/index.html"))
