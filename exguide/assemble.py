@@ -233,6 +233,7 @@ def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRende
     """Parse the Markdown files and convert their bodies in `workers` processes, filling both caches, so
     that `load_guide` finds the slow work done. Problems are left for `load_guide` to find and report."""
     global _shared
+    reader.cache.take_made(), renderer.cache.take_made()  # what the workers inherit is not theirs to send back
     paths = [*_markdown_files(content_dir / "exercises"), *_markdown_files(content_dir / "routines")]
     _shared = (reader, renderer)
     try:
@@ -251,4 +252,4 @@ def _read_piece(paths: list[Path]) -> tuple[dict, dict]:
             renderer.render(reader.markdown(path).body)
         except ContentError:
             continue
-    return reader.cache.in_use(), renderer.cache.in_use()
+    return reader.cache.take_made(), renderer.cache.take_made()

@@ -13,6 +13,7 @@ class GenerationCache(Generic[Value]):
     def __init__(self) -> None:
         self._current: dict[Hashable, Value] = {}
         self._previous: dict[Hashable, Value] = {}
+        self._made: dict[Hashable, Value] = {}
         self.hits = 0
         self.misses = 0
 
@@ -26,7 +27,7 @@ class GenerationCache(Generic[Value]):
             value = self._previous.pop(key)
         else:
             self.misses += 1
-            value = make()
+            value = self._made[key] = make()
         self._current[key] = value
         return value
 
@@ -41,6 +42,11 @@ class GenerationCache(Generic[Value]):
         """Values made elsewhere (an earlier process, a worker), used by this build if it asks for them."""
         self._previous.update(entries)
 
+    def take_made(self) -> dict[Hashable, Value]:
+        """The values made since the last call: what a worker process sends back."""
+        made, self._made = self._made, {}
+        return made
+
     def in_use(self) -> dict[Hashable, Value]:
         """What this build has used so far."""
         return dict(self._current)
@@ -48,3 +54,4 @@ class GenerationCache(Generic[Value]):
     def clear(self) -> None:
         self._previous.clear()
         self._current.clear()
+        self._made.clear()

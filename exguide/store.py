@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 from .options import BuildOptions, BuildResult
 from .problems import Problem
@@ -151,8 +151,8 @@ class BuildStore:
         data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
                 "warnings": manifest.warnings,
                 "outputs": {path: list(asdict(record).values()) for path, record in sorted(manifest.outputs.items())}}
-        self._replace(BODIES, pickle.dumps(bodies, protocol=pickle.HIGHEST_PROTOCOL))
-        self._replace(MANIFEST, json.dumps(data, separators=(",", ":")).encode())
+        self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
+        self._replace(MANIFEST, lambda file: file.write(json.dumps(data, separators=(",", ":")).encode()))
         self._manifest = manifest
 
     def bodies(self) -> dict[str, Any]:
@@ -166,8 +166,8 @@ class BuildStore:
             return {}
         return loaded if isinstance(loaded, dict) else {}
 
-    def _replace(self, name: str, data: bytes) -> None:
+    def _replace(self, name: str, write: Callable[[BinaryIO], object]) -> None:
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            write(file)
         os.replace(temporary, self.folder / name)
