@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Mapping
 
 from .assemble import load_guide, read_in_workers
@@ -20,12 +19,13 @@ from .problems import Problem
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
     render_into_folder, templates_digest
 from .sources import SourceReader
-from .store import BuildStore, Manifest, OutputRecord, inputs_digest
+from .store import BuildStore, Manifest, OutputRecord
 from .write import StagedOutput
 
 __all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
 
 Progress = Callable[[str, int, int], None]  # (what is being done, how many done, out of how many)
+
 
 @dataclass(frozen=True)
 class RenderedSite:
@@ -107,7 +107,7 @@ class Builder:
         template_dir = self.options.template_dir
         keys = page_keys(plan.pages, make_environment(template_dir), template_dir)
         printed = [index for index, page in enumerate(plan.pages) if self._printed(page)]
-        rendered = [index for index in range(len(plan.pages)) if index not in set(printed)]
+        rendered = [index for index, page in enumerate(plan.pages) if not self._printed(page)]
         job = FolderJob(tuple(plan.pages[i] for i in rendered), tuple(keys[i] for i in rendered), kept,
                         template_dir, templates_digest(template_dir), output.staging)
         self.progress("Rendering pages", 0, len(job.pages))

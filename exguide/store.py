@@ -31,12 +31,23 @@ _UNREAD = object()
 
 
 def program_digest() -> str:
-    """A digest of this program's source and of the Python running it: a new version invalidates the cache."""
+    """A digest of this program's source, of the Python running it and of the installed libraries: a new
+    version of any of them (a new Markdown may write other HTML) invalidates the cache."""
     digest = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=16)
+    for folder in sys.path:
+        digest.update(" ".join(_installed(folder)).encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _installed(folder: str) -> list[str]:
+    """The installed distributions in one import folder, as name-version: reading their metadata is slower."""
+    try:
+        return sorted(name for name in os.listdir(folder or ".") if name.endswith((".dist-info", ".egg-info")))
+    except OSError:
+        return []
 
 
 def inputs_digest(options: BuildOptions) -> str:
