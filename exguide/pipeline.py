@@ -14,12 +14,12 @@ from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines
-from .plan import PDF_PAPERS, Page, SitePlan, pdf_path, plan_site, sheet_warnings, unfit_sheet_warning
+from .plan import PDF_PAPERS, Page, SitePlan, pdf_path, plan_site, sheet_warnings
 from .problems import Problem
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
-    render_into_folder, templates_digest
+    render_into_folder
 from .sources import SourceReader
-from .store import BuildStore, Manifest, OutputRecord
+from .store import BuildStore, Manifest, OutputRecord, folder_digest
 from .write import StagedOutput
 
 __all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
@@ -95,8 +95,7 @@ class Builder:
         finally:
             output.discard()
         pages = sum(page.path.endswith(".html") for page in plan.pages)
-        warnings = tuple(unfit_sheet_warning(page.context["routine"].source) for page in plan.pages
-                         if "sheet" in page.context and not made.records[page.path].fits)
+        warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
                    self.bodies.cache.in_use())
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
@@ -109,7 +108,7 @@ class Builder:
         printed = [index for index, page in enumerate(plan.pages) if self._printed(page)]
         rendered = [index for index, page in enumerate(plan.pages) if not self._printed(page)]
         job = FolderJob(tuple(plan.pages[i] for i in rendered), tuple(keys[i] for i in rendered), kept,
-                        template_dir, templates_digest(template_dir), output.staging)
+                        template_dir, folder_digest(template_dir), output.staging)
         self.progress("Rendering pages", 0, len(job.pages))
         made = render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
                                   lambda done: self.progress("Rendering pages", done, len(job.pages)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
@@ -275,13 +275,15 @@ def public_url(site: GuideConfig, site_path: str) -> str | None:
     return site.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
 
 
-def sheet_warnings(pages: tuple[Page, ...]) -> tuple[Problem, ...]:
-    """A warning for each routine whose print sheet does not fit one page."""
-    return tuple(unfit_sheet_warning(page.context["routine"].source)
-                 for page in pages if "sheet" in page.context and not page.context["sheet"].fits)
+def sheet_warnings(pages: tuple[Page, ...], fits: Callable[[Page], bool] = lambda page: page.context["sheet"].fits
+                   ) -> tuple[Problem, ...]:
+    """A warning for each routine whose print sheet does not fit one page; by default as the plan estimated,
+    or as `fits` says (what printing found)."""
+    return tuple(_unfit_sheet_warning(page.context["routine"].source)
+                 for page in pages if "sheet" in page.context and not fits(page))
 
 
-def unfit_sheet_warning(routine_source: Path) -> Problem:
+def _unfit_sheet_warning(routine_source: Path) -> Problem:
     return Problem(routine_source, 1, "the routine does not fit on one printed page even at the smallest legible "
                    "type; it will print on several pages, breaking between exercises", severity="warning")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from .fingerprint import Fingerprinter, digest_bytes
 from .parallel import run_shared
 from .plan import Page, SitePlan, path_of, public_url, relative_url
 from .problems import ContentError, Problem
-from .store import OutputRecord
+from .store import OutputRecord, folder_digest
 from .templates import TemplateDigests
 from .write import stage_file
 
@@ -40,12 +39,12 @@ class SiteRenderer:
         self.template_dir = template_dir
         self.cache: GenerationCache[bytes] = GenerationCache()
         self.fragments: GenerationCache[Markup] = GenerationCache()
-        self._templates_digest = b""
+        self._templates_digest = ""
         self.environment = make_environment(template_dir)
 
     def render(self, plan: SitePlan) -> dict[str, bytes]:
         """Every output file of the plan, by its site path; template mistakes are content errors."""
-        digest = templates_digest(self.template_dir)
+        digest = folder_digest(self.template_dir)
         if digest != self._templates_digest:
             self.cache.clear()
             self.fragments.clear()
@@ -54,14 +53,6 @@ class SiteRenderer:
         self.cache.next_build()
         self.fragments.next_build()
         return render_site(plan, self.template_dir, self.environment, self.cache, self.fragments)
-
-
-def templates_digest(folder: Path) -> bytes:
-    """A fingerprint of every file's name and bytes in `folder`."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.digest()
 
 
 def _cache_key(page: Page) -> Hashable | None:
@@ -144,7 +135,7 @@ class FolderJob:
     keys: tuple[str, ...]  # each page's cache key, in the same order
     kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
     template_dir: Path
-    templates_digest: bytes  # of the whole templates folder, which the workers' fragment caches depend on
+    templates_digest: str  # of the whole templates folder, which the workers' fragment caches depend on
     staging: Path
 
 
@@ -219,10 +210,10 @@ def _fits(page: Page) -> bool:
     return sheet.fits if sheet is not None else True
 
 
-_renderers: dict[tuple[Path, bytes], tuple[jinja2.Environment, GenerationCache[Markup]]] = {}
+_renderers: dict[tuple[Path, str], tuple[jinja2.Environment, GenerationCache[Markup]]] = {}
 
 
-def _worker_renderer(template_dir: Path, digest: bytes) -> tuple[jinja2.Environment, GenerationCache[Markup]]:
+def _worker_renderer(template_dir: Path, digest: str) -> tuple[jinja2.Environment, GenerationCache[Markup]]:
     """One template environment and fragment cache per process and state of the templates."""
     if (template_dir, digest) not in _renderers:
         _renderers.clear()

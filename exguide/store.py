@@ -55,9 +55,16 @@ def inputs_digest(options: BuildOptions) -> str:
     digest = hashlib.blake2b(repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
                                    options.include_drafts, options.pdfs)).encode(), digest_size=16)
     for folder in (options.content_dir, options.template_dir):
-        for path in _files(folder):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        digest.update(folder_digest(folder).encode())
+    return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """A digest of every file's name and bytes under `folder`."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in _files(folder):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
     return digest.hexdigest()
 
 
@@ -114,6 +121,7 @@ class BuildStore:
         self.program = program_digest()
         self._inputs: str | None = None
         self._manifest: Manifest | None | object = _UNREAD
+        self._found: dict[str, tuple[int, int]] | None = None
 
     def inputs(self) -> str:
         """The digest of the build's inputs as they are now (read once)."""
@@ -137,9 +145,15 @@ class BuildStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def found_outputs(self) -> dict[str, tuple[int, int]]:
+        """The files of the output folder as the build found it (walked once)."""
+        if self._found is None:
+            self._found = output_files(self.out_dir) if self.out_dir.is_dir() else {}
+        return self._found
+
     def kept_outputs(self) -> dict[str, OutputRecord]:
         """The last build's files that are still as it wrote them."""
-        manifest, found = self.manifest(), output_files(self.out_dir)
+        manifest, found = self.manifest(), self.found_outputs()
         return {path: record for path, record in (manifest.outputs.items() if manifest else ())
                 if found.get(path) == (record.size, record.mtime_ns)}
 
@@ -148,7 +162,7 @@ class BuildStore:
         manifest = self.manifest()
         if manifest is None or manifest.inputs != self.inputs():
             return False
-        return len(output_files(self.out_dir)) == len(manifest.outputs) == len(self.kept_outputs())
+        return len(self.found_outputs()) == len(manifest.outputs) == len(self.kept_outputs())
 
     def unchanged_result(self, started: float) -> BuildResult:
         """The last build's result, for a build that found nothing to do."""

@@ -6,6 +6,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from .store import output_files
+
 
 class UnsafeOutputPath(ValueError):
     """A site path that would land outside the output folder."""
@@ -13,18 +15,13 @@ class UnsafeOutputPath(ValueError):
 
 def write_site(files: dict[str, bytes], out_dir: Path) -> None:
     """Replace `out_dir` with exactly `files`. Until the final swap, the old site stays untouched."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
+    output = StagedOutput(out_dir, replace_all=True)
     try:
         for site_path in sorted(files):
-            target = staging / _checked(site_path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[site_path])
-        _swap(staging, out_dir)
+            output.put(site_path, files[site_path])
+        output.commit(sorted(files), set(files))
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        output.discard()
 
 
 def _checked(site_path: str) -> PurePosixPath:
@@ -105,7 +102,7 @@ class StagedOutput:
             target = self.out_dir / site_path
             target.parent.mkdir(parents=True, exist_ok=True)
             (self.staging / site_path).replace(target)
-        for site_path in sorted(set(_files_under(self.out_dir)) - made):
+        for site_path in sorted(set(output_files(self.out_dir)) - made):
             (self.out_dir / site_path).unlink(missing_ok=True)
             _remove_empty_parents(self.out_dir / site_path, self.out_dir)
 
@@ -121,6 +118,3 @@ def stage_file(staging: Path, site_path: str, data: bytes) -> tuple[int, int]:
     written = target.stat()
     return written.st_size, written.st_mtime_ns
 
-
-def _files_under(folder: Path) -> list[str]:
-    return [path.relative_to(folder).as_posix() for path in folder.rglob("*") if not path.is_dir()]
