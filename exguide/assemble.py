@@ -12,6 +12,7 @@ from typing import Callable, TypeVar
 from slugify import slugify
 
 from .body import BodyRenderer
+from .cache import Memo
 from .model import Exercise, Guide, Routine, RoutineItem, Target
 from .muscles import MuscleCatalogue, build_catalogue
 from .parallel import run_shared
@@ -40,43 +41,67 @@ class _Collector:
 
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,
-               renderer: BodyRenderer | None = None) -> Guide:
+               renderer: BodyRenderer | None = None, memo: Memo | None = None) -> Guide:
     """The whole guide in `content_dir`, or a ContentError with every problem found.
 
-    A `reader` and a `renderer` kept from an earlier build spare the work on files that did not change.
+    A `reader`, a `renderer` and a `memo` kept from an earlier build spare the work on files that did not
+    change; with the memo, what did not change comes back as the very same objects.
     """
-    reader, renderer = reader or SourceReader(), renderer or BodyRenderer()
+    reader, renderer, memo = reader or SourceReader(), renderer or BodyRenderer(), memo or Memo()
     found = _Collector()
-    config = found.attempt(lambda: validate(_read_required(reader, content_dir / "guide.yaml"), GuideConfig))
-    catalogue = found.attempt(lambda: _load_catalogue(reader, content_dir / "muscles.yaml"))
-    exercise_docs = _load_markdown(reader, content_dir / "exercises", ExerciseMeta, found, {"muscles": catalogue})
+    config = found.attempt(lambda: _kept(memo, (GuideConfig, _read_required(reader, content_dir / "guide.yaml")),
+                                         lambda document: validate(document, GuideConfig)))
+    catalogue = found.attempt(lambda: _kept(memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")),
+                                            _build_catalogue))
+    exercise_files = reader.files(content_dir / "exercises", ".md")
+    exercise_docs = _load_markdown(reader, memo, exercise_files, ExerciseMeta, found, {"muscles": catalogue})
     if not exercise_docs and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
-    slugs = _SlugIndex(known={p.stem for p in _markdown_files(content_dir / "exercises")},
-                       drafts={d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts})
-    routine_docs = _load_markdown(reader, content_dir / "routines", RoutineMeta, found, {"exercises": slugs})
-    exercises = _build_exercises(exercise_docs, catalogue, renderer, found, include_drafts) if catalogue else {}
-    routines = _build_routines(routine_docs, exercises, renderer, found, include_drafts)
+    slugs = memo.same("slugs", _SlugIndex(
+        known=frozenset(p.stem for p in exercise_files),
+        drafts=frozenset(d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts)))
+    routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
+                                  {"exercises": slugs})
+    images = reader.files(content_dir / "images")
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, include_drafts) \
+        if catalogue else {}
+    routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
     if found.problems or config is None or catalogue is None:
         raise ContentError(found.problems)
-    return Guide(
+    return memo.same("guide", Guide(
         config=config,
         introduction_html=renderer.render(config.introduction or "").html,
         groups=catalogue.groups,
-        exercises=tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug))),
-        routines=tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug))),
-        static_files=_static_files(content_dir),
+        exercises=memo.get((sorted, *exercises.values()), lambda: tuple(
+            sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))),
+        routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
+        static_files=images,
         content_dir=content_dir,
         muscle_names=catalogue.names,
-    )
+    ))
+
+
+def _kept(memo: Memo, inputs: tuple, make: Callable[..., T]) -> T:
+    """`make(*inputs[1:])`, or its outcome for the same inputs last time, a ContentError included."""
+    outcome = memo.get(inputs, lambda: _outcome(lambda: make(*inputs[1:])))
+    if isinstance(outcome, ContentError):
+        raise ContentError(outcome.problems)
+    return outcome
+
+
+def _outcome(make: Callable[[], T]) -> T | ContentError:
+    try:
+        return make()
+    except ContentError as error:
+        return error
 
 
 @dataclass(frozen=True)
 class _SlugIndex:
     """The slugs of every exercise file, valid or not, so routines report only real mistakes."""
 
-    known: set[str]
-    drafts: set[str]
+    known: frozenset[str]
+    drafts: frozenset[str]
 
     def problem_with(self, slug: str) -> str | None:
         """Why a routine cannot name `slug`, or None when it can."""
@@ -96,32 +121,33 @@ def _read_required(reader: SourceReader, path: Path) -> SourceDocument:
 
 def load_catalogue(path: Path) -> MuscleCatalogue:
     """The muscle catalogue of a muscles.yaml, or a ContentError."""
-    return _load_catalogue(SourceReader(), path)
+    return _build_catalogue(_read_required(SourceReader(), path))
 
 
-def _load_catalogue(reader: SourceReader, path: Path) -> MuscleCatalogue:
-    document = _read_required(reader, path)
-    catalogue, problems = build_catalogue(validate(document, MusclesFile), path, document.lines)
+def _build_catalogue(document: SourceDocument) -> MuscleCatalogue:
+    catalogue, problems = build_catalogue(validate(document, MusclesFile), document.path, document.lines)
     if problems:
         raise ContentError(problems)
     return catalogue
 
 
-def _load_markdown(reader: SourceReader, folder: Path, model: type[T], found: _Collector,
+def _load_markdown(reader: SourceReader, memo: Memo, paths: tuple[Path, ...], model: type[T], found: _Collector,
                    checkers: dict[str, object]) -> list[tuple[SourceDocument, T]]:
-    """Every Markdown file under `folder`, parsed and validated, in path order."""
+    """The Markdown files, parsed and validated, in path order."""
     checkers = {kind: checker for kind, checker in checkers.items() if checker is not None}
+    validated = (validate, model, *checkers.values())  # the checkers are kept objects: see Memo.same
+
+    def check(document: SourceDocument) -> T:
+        return validate(document, model, checkers)
+
     loaded = []
-    for path in _markdown_files(folder):
+    for path in paths:
         document = found.attempt(lambda: reader.markdown(path))
-        meta = found.attempt(lambda: validate(document, model, checkers)) if document else None
+        meta = found.attempt(lambda: _kept(memo, (*validated, document), lambda *_: check(document))) \
+            if document else None
         if meta is not None and _has_valid_slug(document, found):
             loaded.append((document, meta))
     return loaded
-
-
-def _markdown_files(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
 
 
 def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
@@ -135,11 +161,14 @@ def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
     return False
 
 
-def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer,
-                     found: _Collector, include_drafts: bool) -> dict[str, Exercise]:
+def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer, memo: Memo,
+                     images: tuple[Path, ...], found: _Collector, include_drafts: bool) -> dict[str, Exercise]:
     exercises: dict[str, Exercise] = {}
     for slug, document, meta in _unique_slugs(documents, "exercise", found):
-        exercise = _build_exercise(slug, document, meta, catalogue, renderer, found)
+        # An exercise with images is made again when files come or go: one of its images may be among them.
+        inputs = (_build_exercise, document, meta, catalogue, *((images,) if meta.images else ()))
+        exercise = found.attempt(lambda: _kept(memo, inputs, lambda *_: _build_exercise(
+            slug, document, meta, catalogue, renderer)))
         if exercise is not None and (include_drafts or not meta.draft):
             exercises[slug] = exercise
     return exercises
@@ -159,15 +188,15 @@ def _unique_slugs(documents, kind: str, found: _Collector):
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
-                    renderer: BodyRenderer, found: _Collector) -> Exercise | None:
-    problem_count = len(found.problems)
+                    renderer: BodyRenderer) -> Exercise:
+    found = _Collector()
     _check_images(meta, document, found)
     body = renderer.render(document.body)
     if not body.steps:
         found.add(document.path, document.body_line,
                   "the exercise has no steps; add a numbered list ('1. ...', one line a step) to the body")
-    if len(found.problems) > problem_count:
-        return None
+    if found.problems:
+        raise ContentError(found.problems)
     return Exercise(
         slug=slug, title=meta.title, summary=meta.summary,
         primary=_resolve_targets(meta.muscles, catalogue), secondary=_resolve_targets(meta.secondary, catalogue),
@@ -202,28 +231,20 @@ def _content_root(path: Path) -> Path:
     return path.parent
 
 
-def _build_routines(documents, exercises: dict[str, Exercise],
-                    renderer: BodyRenderer, found: _Collector, include_drafts: bool) -> list[Routine]:
+def _build_routines(documents, exercises: dict[str, Exercise], renderer: BodyRenderer, memo: Memo,
+                    found: _Collector, include_drafts: bool) -> list[Routine]:
     routines: dict[str, Routine] = {}
     for slug, document, meta in _unique_slugs(documents, "routine", found):
-        items = _resolve_items(meta, exercises)
-        if items is not None and (include_drafts or not meta.draft):
-            routines[slug] = Routine(slug, meta.title, meta.summary, meta.frequency,
-                                     renderer.render(document.body).html, items, document.path)
+        if any(entry.exercise not in exercises for entry in meta.exercises):
+            continue  # validation has reported unknown names; the exercise's own errors say the rest
+        chosen = tuple(exercises[entry.exercise] for entry in meta.exercises)
+        if include_drafts or not meta.draft:
+            routines[slug] = memo.get((Routine, document, meta, *chosen), lambda: Routine(
+                slug, meta.title, meta.summary, meta.frequency, renderer.render(document.body).html,
+                tuple(RoutineItem(exercise, exercise.dose.merged(entry.dose))
+                      for exercise, entry in zip(chosen, meta.exercises)),
+                document.path))
     return list(routines.values())
-
-
-def _resolve_items(meta: RoutineMeta, exercises: dict[str, Exercise]) -> tuple[RoutineItem, ...] | None:
-    """The routine's entries with their effective doses; None when one of its exercises failed to build."""
-    if any(entry.exercise not in exercises for entry in meta.exercises):
-        return None  # validation has reported unknown names; the exercise's own errors say the rest
-    return tuple(RoutineItem(exercises[e.exercise], exercises[e.exercise].dose.merged(e.dose))
-                 for e in meta.exercises)
-
-
-def _static_files(content_dir: Path) -> tuple[Path, ...]:
-    images = content_dir / "images"
-    return tuple(sorted(p for p in images.rglob("*") if p.is_file())) if images.is_dir() else ()
 
 
 _shared: tuple[SourceReader, BodyRenderer] | None = None  # set before the workers fork
@@ -234,7 +255,7 @@ def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRende
     that `load_guide` finds the slow work done. Problems are left for `load_guide` to find and report."""
     global _shared
     reader.cache.take_made(), renderer.cache.take_made()  # what the workers inherit is not theirs to send back
-    paths = [*_markdown_files(content_dir / "exercises"), *_markdown_files(content_dir / "routines")]
+    paths = [*reader.files(content_dir / "exercises", ".md"), *reader.files(content_dir / "routines", ".md")]
     _shared = (reader, renderer)
     try:
         for documents, bodies in run_shared(_read_piece, [paths[i::workers * 4] for i in range(workers * 4)],

@@ -55,3 +55,51 @@ class GenerationCache(Generic[Value]):
         self._previous.clear()
         self._current.clear()
         self._made.clear()
+
+
+class Memo:
+    """Results computed from objects, reused while a build passes the very same objects again.
+
+    The stages of `serve`'s rebuilds return the same object for what did not change (the reader, for a file
+    whose bytes are the same), so identity says "unchanged" for the price of an `is`. Each entry holds its
+    inputs, so no other object can take their ids while it lives. Like GenerationCache, it keeps after
+    each build only what that build used.
+    """
+
+    def __init__(self) -> None:
+        self._current: dict[tuple[int, ...], tuple[tuple, object]] = {}
+        self._previous: dict[tuple[int, ...], tuple[tuple, object]] = {}
+        self._equal: dict[Hashable, object] = {}
+        self._equal_used: dict[Hashable, object] = {}
+
+    def get(self, inputs: tuple, make: Callable[[], Value]) -> Value:
+        """`make()`, or what it gave for the same `inputs` (compared by identity, one by one) last time.
+
+        Begin `inputs` with the function that makes the value, so that two uses of one memo never meet."""
+        key = tuple(map(id, inputs))
+        entry = self._current.get(key) or self._previous.get(key)
+        if entry is not None and all(kept is given for kept, given in zip(entry[0], inputs)):
+            value = entry[1]
+        else:
+            value = make()
+        self._current[key] = (inputs, value)
+        return value  # type: ignore[return-value]
+
+    def same(self, name: Hashable, value: Value) -> Value:
+        """`value`, or the value kept under `name` when it is equal: equal results become the same object,
+        so that what is made from them is found again by identity."""
+        kept = self._equal_used.get(name, self._equal.get(name))
+        if kept is not None and type(kept) is type(value) and kept == value:
+            value = kept  # type: ignore[assignment]
+        self._equal_used[name] = value
+        return value
+
+    def next_build(self, keep_all: bool = False) -> None:
+        """Start a build; `keep_all` when the last one stopped part way (an error), which says nothing about
+        what is stale."""
+        if keep_all:
+            self._previous, self._current = {**self._previous, **self._current}, {}
+            self._equal, self._equal_used = {**self._equal, **self._equal_used}, {}
+        else:
+            self._previous, self._current = self._current, {}
+            self._equal, self._equal_used = self._equal_used, {}

@@ -116,14 +116,15 @@ class Guide:
     @cached_property
     def listings(self) -> tuple[GroupListing, ...]:
         """Every group, in muscles.yaml order, with the exercises that work it."""
-        return tuple(
-            GroupListing(
-                group,
-                tuple(e for e in self.exercises if group in e.primary_groups),
-                tuple(e for e in self.exercises if group in e.secondary_groups),
-            )
-            for group in self.groups
-        )
+        primary: dict[str, list[Exercise]] = {group.slug: [] for group in self.groups}
+        secondary: dict[str, list[Exercise]] = {group.slug: [] for group in self.groups}
+        for exercise in self.exercises:  # one pass, however many groups
+            for group in exercise.primary_groups:
+                primary[group.slug].append(exercise)
+            for group in exercise.secondary_groups:
+                secondary[group.slug].append(exercise)
+        return tuple(GroupListing(group, tuple(primary[group.slug]), tuple(secondary[group.slug]))
+                     for group in self.groups)
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:

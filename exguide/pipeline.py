@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Collection, Mapping
 
 from .assemble import load_guide, read_in_workers
 from .body import BodyRenderer
+from .cache import Memo
 from .fingerprint import digest_bytes
 from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
@@ -49,21 +50,30 @@ class Builder:
         self.reader = SourceReader()
         self.bodies = BodyRenderer()
         self.pages = SiteRenderer(options.template_dir)
+        self.memo = Memo()
+        self._finished = True  # whether the last plan got to its end
 
     def _plan(self, workers: int = 1) -> tuple[Guide, SitePlan]:
+        """The guide and its plan, once `self.reader` has been told what changed."""
         options = self.options
         for cache in (self.reader.cache, self.bodies.cache):
             cache.next_build()
+        self.memo.next_build(keep_all=not self._finished)
+        self._finished = False
         if workers > 1:
             read_in_workers(options.content_dir, self.reader, self.bodies, workers)
-        guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies)
-        return guide, plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs)
+        guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo)
+        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo)
+        self._finished = True
+        return guide, plan
 
-    def render(self, print_pdfs: bool | None = None) -> RenderedSite:
+    def render(self, print_pdfs: bool | None = None, changes: Collection[str] | None = None) -> RenderedSite:
         """Every output file, in memory, without touching the output folder (for `serve`).
 
         With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
+        `changes` are the files a watcher saw change since the last build, if one watches.
         """
+        self.reader.changed(changes)
         guide, plan = self._plan()
         files = self.pages.render(plan)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
@@ -85,7 +95,9 @@ class Builder:
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
         self.progress("Reading", 0, 0)
-        sources = sum(1 for _ in self.options.content_dir.rglob("*.md"))
+        self.reader.changed(None)
+        content = self.options.content_dir
+        sources = len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
         _, plan = self._plan(worker_count(self.options.workers, sources))
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)

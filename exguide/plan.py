@@ -15,11 +15,12 @@ from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
 
 from .body import plain_text
+from .cache import Memo
 from .links import rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, search_index
+from .search import DOCUMENTS_PER_SHARD, SearchIndex
 from .sheet import custom_routine_data, plan_sheet
 
 
@@ -102,54 +103,70 @@ def pdf_path(routine: Routine, paper: str) -> str:
 PDF_PAPERS = ("A4", "Letter")
 
 
-def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False) -> SitePlan:
-    """Every page and static file of the guide; two things meant for one path are an error."""
+def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | None = None) -> SitePlan:
+    """Every page and static file of the guide; two things meant for one path are an error.
+
+    With a `memo` kept from the last build, a page whose inputs are the same objects as then is the same
+    Page object again, so that later stages can tell it did not change by identity.
+    """
+    memo = memo or Memo()
     _check_reserved(guide)
     static = (
         *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
         *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
     )
-    links = site_paths(guide)
+    links = memo.same("links", site_paths(guide, memo))
+    site = guide.config
+    listings = tuple(memo.same(("listing", listing.group.slug), listing) for listing in guide.listings)
     pages = (
-        Page(HOME, "home.html", frozen_context(site=guide.config, guide=guide, introduction_html=rewrite(
-            guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links))),
-        Page(MUSCLES_INDEX, "muscles.html", frozen_context(
-            site=guide.config, guide=guide,
-            map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked))),
-        _exercise_index(guide),
-        Page(SEARCH, "search.html", frozen_context(site=guide.config, documents_per_shard=DOCUMENTS_PER_SHARD)),
-        *_search_index_pages(guide),
-        _booklet(guide, links),
-        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=guide.config)),
-        _custom_routine_data(guide),
-        *_schema_pages(guide),
-        *_exercise_pages(guide, links),
-        *(_group_page(guide, listing) for listing in guide.listings if listing.is_worked),
-        *(routine_page(guide.config, routine, links, pdfs=pdfs) for routine in guide.routines),
+        memo.get((HOME, guide, links), lambda: Page(HOME, "home.html", frozen_context(
+            site=site, guide=guide, introduction_html=rewrite(
+                guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links)))),
+        memo.get((MUSCLES_INDEX, site, *listings), lambda: Page(MUSCLES_INDEX, "muscles.html", frozen_context(
+            site=site, regions=guide.regions,
+            map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked)))),
+        memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
+        Page(SEARCH, "search.html", frozen_context(site=site, documents_per_shard=DOCUMENTS_PER_SHARD)),
+        *_search_index_pages(guide, memo),
+        memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
+        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site)),
+        memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
+        *memo.get((_schema_pages, guide.muscle_names, guide.exercises), lambda: _schema_pages(guide)),
+        *_exercise_pages(guide, links, memo),
+        *(memo.get((_group_page, site, listing), lambda: _group_page(site, listing))
+          for listing in listings if listing.is_worked),
+        *(memo.get((routine_page, site, routine, links, pdfs), lambda: routine_page(site, routine, links, pdfs=pdfs))
+          for routine in guide.routines),
     )
-    pages += _published_site_pages(guide, pages)
+    pages += memo.get((_published_site_pages, guide, *pages), lambda: _published_site_pages(guide, pages))
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
     return SitePlan(pages, static, links)
 
 
-def _search_index_pages(guide: Guide) -> list[Page]:
-    """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file."""
-    terms, documents = search_index(guide.exercises, _exercise_links(guide, SEARCH))
+def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
+    """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file.
+
+    Each shard's page is found again in the memo while its entries are equal, so that an edit re-renders
+    only the shards it touches."""
+    index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
+    index.update(guide.exercises, _exercise_links(guide, SEARCH, memo))
     return [
-        *(Page(f"assets/search/terms-{shard}.js", "search-shard.js",
-               frozen_context(kind="terms", shard=shard, data=script_json(entries)))
-          for shard, entries in terms.items()),
-        *(Page(f"assets/search/docs-{number}.js", "search-shard.js",
-               frozen_context(kind="docs", shard=str(number), data=script_json(entries)))
-          for number, entries in documents.items()),
+        *(memo.get((SearchIndex, "terms", shard, entries), lambda: Page(
+            f"assets/search/terms-{shard}.js", "search-shard.js",
+            frozen_context(kind="terms", shard=shard, data=script_json(entries))))
+          for shard, entries in index.terms.items()),
+        *(memo.get((SearchIndex, "docs", number, entries), lambda: Page(
+            f"assets/search/docs-{number}.js", "search-shard.js",
+            frozen_context(kind="docs", shard=str(number), data=script_json(entries))))
+          for number, entries in index.documents.items()),
     ]
 
 
-def _exercise_links(guide: Guide, from_path: str) -> dict[str, str]:
+def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
     """Each exercise's address relative to the page at `from_path`, by slug, for data that scripts read."""
-    return {e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises}
-
+    return memo.get((_exercise_links, from_path, guide.exercises), lambda: {
+        e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises})
 
 
 @dataclass(frozen=True)
@@ -187,8 +204,9 @@ def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
     )
 
 
-def _exercise_index(guide: Guide) -> Page:
-    rows = tuple((exercise, exercise_facets(exercise)) for exercise in guide.exercises)
+def _exercise_index(guide: Guide, memo: Memo) -> Page:
+    rows = tuple(memo.get((exercise_facets, exercise), lambda: (exercise, exercise_facets(exercise)))
+                 for exercise in guide.exercises)
     return Page(EXERCISE_INDEX, "exercises.html",
                 frozen_context(site=guide.config, rows=rows, filters=exercise_filters(guide)))
 
@@ -226,33 +244,43 @@ def structured_data(exercise: Exercise, address: str | None) -> str:
     return script_json(data)
 
 
-def site_paths(guide: Guide) -> dict[str, str]:
+def site_paths(guide: Guide, memo: Memo | None = None) -> dict[str, str]:
     """Where each content file lands in the site, by the file's path, for links between them."""
+    memo = memo or Memo()
     return {
-        **{e.source.as_posix(): path_of(e) for e in guide.exercises},
+        **dict(memo.get((site_paths, e), lambda: (e.source.as_posix(), path_of(e))) for e in guide.exercises),
         **{r.source.as_posix(): path_of(r) for r in guide.routines},
         **{p.as_posix(): p.relative_to(guide.content_dir).as_posix() for p in guide.static_files},
     }
 
 
-def _booklet(guide: Guide, links: Mapping[str, str]) -> Page:
+def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     """The whole guide in one document; its bodies' links lead to the sections of the same page."""
-    booklet_links = {**links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}}
-    sections = tuple((e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)) for e in guide.exercises)
+    booklet_links = memo.same("booklet links", {
+        **links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}})
+    sections = tuple(memo.get((_booklet, e, booklet_links), lambda: (
+        e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links))) for e in guide.exercises)
     return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=sections))
 
 
-def _exercise_pages(guide: Guide, links: Mapping[str, str]):
-    exercises = guide.exercises
+def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo):
+    exercises, site = guide.exercises, guide.config
     for index, exercise in enumerate(exercises):
-        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
-        data = structured_data(exercise, public_url(guide.config, path_of(exercise)))
-        yield Page(path_of(exercise), "exercise.html", frozen_context(
-            site=guide.config, exercise=exercise, body_html=body, routines=guide.routines_using(exercise),
-            structured_data=data, map_states=map_states(exercise),
-            previous=exercises[index - 1] if index > 0 else None,
-            next=exercises[index + 1] if index + 1 < len(exercises) else None,
-        ))
+        previous = exercises[index - 1] if index > 0 else None
+        following = exercises[index + 1] if index + 1 < len(exercises) else None
+        routines = guide.routines_using(exercise)
+        yield memo.get((_exercise_pages, exercise, previous, following, site, links, *routines),
+                       lambda: _exercise_page(site, exercise, previous, following, routines, links))
+
+
+def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
+                   routines: tuple[Routine, ...], links: Mapping[str, str]) -> Page:
+    body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
+    return Page(path_of(exercise), "exercise.html", frozen_context(
+        site=site, exercise=exercise, body_html=body, routines=routines,
+        structured_data=structured_data(exercise, public_url(site, path_of(exercise))), map_states=map_states(exercise),
+        previous=previous, next=following,
+    ))
 
 
 def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
@@ -288,10 +316,10 @@ def _unfit_sheet_warning(routine_source: Path) -> Problem:
                    "type; it will print on several pages, breaking between exercises", severity="warning")
 
 
-def _custom_routine_data(guide: Guide) -> Page:
+def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
                 frozen_context(data=script_json(custom_routine_data(guide.exercises,
-                                                                    _exercise_links(guide, CUSTOM_ROUTINE)))))
+                                                                    _exercise_links(guide, CUSTOM_ROUTINE, memo)))))
 
 
 def _schema_pages(guide: Guide) -> list[Page]:
@@ -301,9 +329,9 @@ def _schema_pages(guide: Guide) -> list[Page]:
             for kind, schema in sorted(schemas.items())]
 
 
-def _group_page(guide: Guide, listing: GroupListing) -> Page:
+def _group_page(site: GuideConfig, listing: GroupListing) -> Page:
     return Page(path_of(listing.group), "group.html", frozen_context(
-        site=guide.config, listing=listing, map_states=((listing.group.slug, "primary"),)))
+        site=site, listing=listing, map_states=((listing.group.slug, "primary"),)))
 
 
 def map_states(exercise: Exercise) -> tuple[tuple[str, str], ...]:

@@ -10,7 +10,7 @@ from typing import Callable, Hashable, Mapping
 import jinja2
 from markupsafe import Markup
 
-from .cache import GenerationCache
+from .cache import GenerationCache, Memo
 from .fingerprint import Fingerprinter, digest_bytes
 from .parallel import run_shared
 from .plan import Page, SitePlan, path_of, public_url, relative_url
@@ -32,13 +32,15 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
 
 
 class SiteRenderer:
-    """Renders the pages of a plan. A page whose template context is unchanged since the last build is
-    not rendered again, until any template changes."""
+    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo), or
+    whose template context is equal to one rendered then, is not rendered again, until any template changes."""
 
     def __init__(self, template_dir: Path) -> None:
         self.template_dir = template_dir
         self.cache: GenerationCache[bytes] = GenerationCache()
         self.fragments: GenerationCache[Markup] = GenerationCache()
+        self.memo = Memo()
+        self._failed = False  # a build that stopped part way says nothing about which pages are gone
         self._templates_digest = ""
         self.environment = make_environment(template_dir)
 
@@ -48,11 +50,16 @@ class SiteRenderer:
         if digest != self._templates_digest:
             self.cache.clear()
             self.fragments.clear()
+            self.memo = Memo()
             self.environment = make_environment(self.template_dir)
             self._templates_digest = digest
         self.cache.next_build()
         self.fragments.next_build()
-        return render_site(plan, self.template_dir, self.environment, self.cache, self.fragments)
+        self.memo.next_build(keep_all=self._failed)
+        self._failed = True
+        files = render_site(plan, self.template_dir, self.environment, self.cache, self.fragments, self.memo)
+        self._failed = False
+        return files
 
 
 def _cache_key(page: Page) -> Hashable | None:
@@ -70,19 +77,23 @@ def _hashable(key: object) -> bool:
 
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                cache: GenerationCache[bytes] | None = None,
-                fragments: GenerationCache[Markup] | None = None) -> dict[str, bytes]:
+                cache: GenerationCache[bytes] | None = None, fragments: GenerationCache[Markup] | None = None,
+                memo: Memo | None = None) -> dict[str, bytes]:
     """Every output file of the plan, by its site path; template mistakes are content errors."""
     environment = environment or make_environment(template_dir)
+    memo = memo or Memo()
     output: dict[str, bytes] = {}
     problems: list[Problem] = []
-    for page in plan.pages:
+
+    def render(page: Page) -> bytes:
         key = _cache_key(page) if cache is not None else None
+        if key is None:
+            return render_page(environment, page, fragments).encode("utf-8")
+        return cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
+
+    for page in plan.pages:
         try:
-            if key is None:
-                output[page.path] = render_page(environment, page, fragments).encode("utf-8")
-            else:
-                output[page.path] = cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
+            output[page.path] = memo.get((render_site, page), lambda: render(page))
         except jinja2.TemplateError as error:
             problems.append(_template_problem(error, template_dir))
             if isinstance(error, jinja2.TemplateSyntaxError):

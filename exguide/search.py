@@ -6,6 +6,7 @@ files its words need, however large the guide.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -46,17 +47,78 @@ def _weighted_terms(exercise: Exercise) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(weights.items()))
 
 
+Postings = list[list[int]]  # [[document, weight], …] in document order
+
+
+class SearchIndex:
+    """The index of the last build, brought up to date by the exercises that changed since.
+
+    `serve` rebuilds after each save: one exercise edited changes a few terms' postings, so only those are
+    redone, and every shard it does not touch stays the very same object (so its page is not made again).
+    A change of the exercises' order, or of more than a few of them, indexes everything again.
+    """
+
+    MOST_CHANGES = 200
+
+    def __init__(self) -> None:
+        self.exercises: tuple[Exercise, ...] = ()
+        self.terms: dict[str, dict[str, Postings]] = {}  # shard → term → postings, both in sorted order
+        self.documents: dict[int, list[dict]] = {}
+
+    def update(self, exercises: tuple[Exercise, ...], links: dict[str, str]) -> None:
+        changed = [n for n, (old, new) in enumerate(zip(self.exercises, exercises)) if old is not new]
+        same_order = len(exercises) == len(self.exercises) and all(
+            self.exercises[n].slug == exercises[n].slug for n in changed)
+        if not same_order or len(changed) > self.MOST_CHANGES:
+            self.terms, self.documents = search_index(exercises, links)
+        elif changed:
+            self._patch(exercises, links, changed)
+        self.exercises = exercises
+
+    def _patch(self, exercises: tuple[Exercise, ...], links: dict[str, str], changed: list[int]) -> None:
+        touched: dict[str, dict[str, Postings]] = {}  # copies of the shards this build changes
+
+        def shard(term: str) -> dict[str, Postings]:
+            name = shard_of(term)
+            if name not in touched:
+                touched[name] = dict(self.terms.get(name, {}))
+            return touched[name]
+
+        for number in changed:
+            for term, _ in _weighted_terms(self.exercises[number]):
+                shard(term)[term] = [entry for entry in shard(term)[term] if entry[0] != number]
+            for term, weight in _weighted_terms(exercises[number]):
+                postings = [entry for entry in shard(term).get(term, []) if entry[0] != number]
+                bisect.insort(postings, [number, weight])
+                shard(term)[term] = postings
+        terms = dict(self.terms)
+        for name, entries in touched.items():
+            terms[name] = {term: postings for term, postings in sorted(entries.items()) if postings}
+        self.terms = {name: terms[name] for name in sorted(terms) if terms[name]}
+        documents = dict(self.documents)
+        for number in {number // DOCUMENTS_PER_SHARD for number in changed}:
+            documents[number] = _documents(exercises, links, number)
+        self.documents = documents
+
+
+def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: int) -> list[dict]:
+    start = shard * DOCUMENTS_PER_SHARD
+    return [{"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary}
+            for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]]
+
+
 def search_index(exercises: tuple[Exercise, ...], links: dict[str, str]) -> tuple[dict, dict]:
     """(term shards, document shards): {shard: {term: [[document, weight], …]}} and {n: [document, …]}.
 
     `links` maps each exercise's slug to its address relative to the search page.
     """
-    terms: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
-    documents: dict[int, list[dict]] = defaultdict(list)
+    postings: dict[str, Postings] = defaultdict(list)
     for number, exercise in enumerate(exercises):
         for term, weight in _weighted_terms(exercise):
-            terms[shard_of(term)][term].append([number, weight])
-        documents[number // DOCUMENTS_PER_SHARD].append(
-            {"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary})
-    return ({shard: dict(sorted(entries.items())) for shard, entries in sorted(terms.items())},
-            dict(sorted(documents.items())))
+            postings[term].append([number, weight])
+    terms: dict[str, dict[str, Postings]] = defaultdict(dict)
+    for term in sorted(postings):
+        terms[shard_of(term)][term] = postings[term]
+    documents = {shard: _documents(exercises, links, shard)
+                 for shard in range((len(exercises) + DOCUMENTS_PER_SHARD - 1) // DOCUMENTS_PER_SHARD)}
+    return dict(sorted(terms.items())), documents

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -45,10 +46,50 @@ class SourceDocument:
 
 
 class SourceReader:
-    """Reads content files, and parses again only the files whose bytes changed since the last build."""
+    """Reads content files, and parses again only the files whose bytes changed since the last build.
+
+    While a watcher reports every change (`serve`), it does not even read the files that were not reported,
+    nor list the folders again until a file appears or goes.
+    """
 
     def __init__(self) -> None:
         self.cache: GenerationCache[SourceDocument | ContentError] = GenerationCache()
+        self._by_path: dict[Path, SourceDocument | ContentError] = {}  # while changes are reported
+        self._listings: dict[tuple[Path, str], tuple[Path, ...]] = {}
+        self._listed: dict[str, Path] = {}  # each listed file by its real absolute path
+
+    def changed(self, paths: Collection[str] | None) -> None:
+        """Start a build. `paths` are what a watcher saw change since the last build (absolute), or None
+        when nobody watched: then every file is listed and read again."""
+        if paths is None:
+            self._by_path.clear()
+            self._listings.clear()
+            self._listed.clear()
+            return
+        for path in paths:
+            listed = self._listed.get(path) or self._listed.get(os.path.realpath(path))
+            if listed is None or not os.path.isfile(path):  # a file or a folder appeared or went
+                self._listings.clear()
+                self._listed.clear()
+            self._by_path.pop(listed, None)
+
+    def files(self, folder: Path, suffix: str = "") -> tuple[Path, ...]:
+        """The files under `folder` whose names end with `suffix`, in path order."""
+        key = (folder, suffix)
+        if key not in self._listings:
+            root = os.path.realpath(folder)
+            found: list[tuple[str, Path]] = []
+            for parent, directories, names in os.walk(folder):
+                directories.sort()
+                relative = os.path.relpath(parent, folder)
+                for name in names:
+                    if name.endswith(suffix):
+                        inside = name if relative == "." else f"{relative}/{name}"
+                        found.append((inside, folder / inside))
+                        self._listed[os.path.join(root, inside)] = folder / inside
+            found.sort(key=lambda item: item[0].split("/"))  # as paths sort: folder by folder
+            self._listings[key] = tuple(path for _, path in found)
+        return self._listings[key]
 
     def markdown(self, path: Path) -> SourceDocument:
         return self._read(path, parse_markdown_text)
@@ -57,9 +98,12 @@ class SourceReader:
         return self._read(path, parse_yaml_text)
 
     def _read(self, path: Path, parse: Callable[[str, Path], SourceDocument]) -> SourceDocument:
-        raw = _read_bytes(path)
-        key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
-        outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
+        outcome = self._by_path.get(path)
+        if outcome is None:
+            raw = _read_bytes(path)
+            key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
+            outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
+            self._by_path[path] = outcome
         if isinstance(outcome, ContentError):
             raise ContentError(outcome.problems)
         return outcome
