@@ -58,8 +58,8 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     if not exercise_docs and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
     slugs = memo.same("slugs", _SlugIndex(
-        known=frozenset(p.stem for p in exercise_files),
-        drafts=frozenset(d.path.stem for d, meta in exercise_docs if meta.draft and not include_drafts)))
+        known=memo.get((_SlugIndex, exercise_files), lambda: frozenset(p.stem for p in exercise_files)),
+        drafts=frozenset(slug for slug, _, meta in exercise_docs if meta.draft and not include_drafts)))
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
     images = reader.files(content_dir / "images")
@@ -132,33 +132,33 @@ def _build_catalogue(document: SourceDocument) -> MuscleCatalogue:
 
 
 def _load_markdown(reader: SourceReader, memo: Memo, paths: tuple[Path, ...], model: type[T], found: _Collector,
-                   checkers: dict[str, object]) -> list[tuple[SourceDocument, T]]:
-    """The Markdown files, parsed and validated, in path order."""
+                   checkers: dict[str, object]) -> list[tuple[str, SourceDocument, T]]:
+    """(slug, document, metadata) of each Markdown file, parsed and validated, in path order."""
     checkers = {kind: checker for kind, checker in checkers.items() if checker is not None}
-    validated = (validate, model, *checkers.values())  # the checkers are kept objects: see Memo.same
+    validated = (_load_markdown, model, *checkers.values())  # the checkers are kept objects: see Memo.same
 
-    def check(document: SourceDocument) -> T:
-        return validate(document, model, checkers)
+    def check(document: SourceDocument) -> tuple[str, SourceDocument, T]:
+        meta = validate(document, model, checkers)
+        return _slug_of(document), document, meta
 
     loaded = []
     for path in paths:
         document = found.attempt(lambda: reader.markdown(path))
-        meta = found.attempt(lambda: _kept(memo, (*validated, document), lambda *_: check(document))) \
-            if document else None
-        if meta is not None and _has_valid_slug(document, found):
-            loaded.append((document, meta))
+        if document is not None:
+            entry = found.attempt(lambda: _kept(memo, (*validated, document), lambda *_: check(document)))
+            if entry is not None:
+                loaded.append(entry)
     return loaded
 
 
-def _has_valid_slug(document: SourceDocument, found: _Collector) -> bool:
+def _slug_of(document: SourceDocument) -> str:
     """File names are the slugs in URLs, so they must be plain lower-case words and hyphens."""
     stem = document.path.stem
     if SLUG_PATTERN.match(stem):
-        return True
+        return stem
     better = slugify(stem) or "exercise-name"
-    found.add(document.path, 1, f"the file name '{stem}' cannot be used in a web address; "
-                                f"rename the file to '{better}.md'")
-    return False
+    raise ContentError([Problem(document.path, 1, f"the file name '{stem}' cannot be used in a web address; "
+                                                  f"rename the file to '{better}.md'")])
 
 
 def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer, memo: Memo,
@@ -177,8 +177,7 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
 def _unique_slugs(documents, kind: str, found: _Collector):
     """(slug, document, meta) for each document; a second file with a slug already taken is an error."""
     first: dict[str, Path] = {}
-    for document, meta in documents:
-        slug = document.path.stem
+    for slug, document, meta in documents:
         if slug in first:
             found.add(document.path, 1, f"duplicate {kind} slug '{slug}': {first[slug]} has the same file name; "
                                         "rename one of them")

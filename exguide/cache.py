@@ -76,12 +76,9 @@ class Memo:
         """`make()`, or what it gave for the same `inputs` (compared by identity, one by one) last time.
 
         Begin `inputs` with the function that makes the value, so that two uses of one memo never meet."""
-        key = tuple(map(id, inputs))
+        key = tuple(map(id, inputs))  # while an entry holds its inputs, no other object can have their ids
         entry = self._current.get(key) or self._previous.get(key)
-        if entry is not None and all(kept is given for kept, given in zip(entry[0], inputs)):
-            value = entry[1]
-        else:
-            value = make()
+        value = entry[1] if entry is not None else make()
         self._current[key] = (inputs, value)
         return value  # type: ignore[return-value]
 

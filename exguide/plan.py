@@ -5,6 +5,7 @@ This module is the one owner of output paths; templates ask it for links through
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -21,7 +22,7 @@ from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
 from .search import DOCUMENTS_PER_SHARD, SearchIndex
-from .sheet import custom_routine_data, plan_sheet
+from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
 
 def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
     """Each exercise's address relative to the page at `from_path`, by slug, for data that scripts read."""
-    return memo.get((_exercise_links, from_path, guide.exercises), lambda: {
-        e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises})
+    return memo.same(("links from", from_path), memo.get((_exercise_links, from_path, guide.exercises), lambda: {
+        e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises}))
 
 
 @dataclass(frozen=True)
@@ -178,22 +179,28 @@ class Filter:
     choices: tuple[tuple[str, str], ...]  # (value, label)
 
 
+@functools.lru_cache(maxsize=4096)
+def value_slug(text: str) -> str:
+    """A filter value's slug: the same few equipment names and positions come back thousands of times."""
+    return slugify(text)
+
+
 def exercise_facets(exercise: Exercise) -> tuple[tuple[str, str], ...]:
     """The values an exercise offers each filter, space-separated where it has several."""
     groups = (*exercise.primary_groups, *exercise.secondary_groups)
     return (
         ("muscle", " ".join(group.slug for group in groups)),
-        ("equipment", " ".join(slugify(item) for item in exercise.equipment) or NO_EQUIPMENT),
+        ("equipment", " ".join(value_slug(item) for item in exercise.equipment) or NO_EQUIPMENT),
         ("level", exercise.level or ""),
         ("category", exercise.category or ""),
-        ("position", slugify(exercise.position or "")),
+        ("position", value_slug(exercise.position or "")),
     )
 
 
 def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
     exercises = guide.exercises
-    equipment = sorted({(slugify(item), item) for e in exercises for item in e.equipment}, key=lambda c: c[1].casefold())
-    positions = sorted({(slugify(e.position), e.position) for e in exercises if e.position}, key=lambda c: c[1])
+    equipment = sorted({(value_slug(item), item) for e in exercises for item in e.equipment}, key=lambda c: c[1].casefold())
+    positions = sorted({(value_slug(e.position), e.position) for e in exercises if e.position}, key=lambda c: c[1])
     used = {e.level for e in exercises} | {e.category for e in exercises}
     return (
         Filter("muscle", "Muscle group", tuple((l.group.slug, l.group.name) for l in guide.listings if l.is_worked)),
@@ -317,9 +324,14 @@ def _unfit_sheet_warning(routine_source: Path) -> Problem:
 
 
 def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
-    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js",
-                frozen_context(data=script_json(custom_routine_data(guide.exercises,
-                                                                    _exercise_links(guide, CUSTOM_ROUTINE, memo)))))
+    """What the build-your-own routine page lays out sheets with; each exercise's part is kept as JSON text,
+    so that an edit encodes one exercise again, not ten thousand."""
+    links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
+    entries = sorted((e.slug, memo.get((custom_routine_entry, e, links), lambda: script_json(
+        custom_routine_entry(e, links[e.slug])))) for e in guide.exercises)
+    exercises = "{" + ", ".join(f"{script_json(slug)}: {entry}" for slug, entry in entries) + "}"
+    data = f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}'
+    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
 
 
 def _schema_pages(guide: Guide) -> list[Page]:

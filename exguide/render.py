@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, Mapping
+from typing import Callable, Hashable, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -105,6 +105,9 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     return output
 
 
+FRAGMENTS_PER_BLOCK = 64
+
+
 def render_page(environment: jinja2.Environment, page: Page,
                 fragments: GenerationCache[Markup] | None = None) -> str:
     site = page.context.get("site")
@@ -115,17 +118,46 @@ def render_page(environment: jinja2.Environment, page: Page,
             return public_url(site, path_of(target))
         return relative_url(page.path, path_of(target))
 
+    def kept(key: tuple, render: Callable[[], Markup]) -> Markup:
+        if fragments is None:
+            return render()
+        try:
+            return fragments.get(key, render)
+        except TypeError:  # a part of the context that cannot be hashed: made every time
+            return render()
+
+    def render_fragment(template: jinja2.Template, context: dict) -> Markup:
+        html = template.render(context, url=url, page_path=page.path)
+        return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
+
     def fragment(template_name: str, **context: object) -> Markup:
-        """A part of the page from its own template, kept for the next build while its context is unchanged:
-        the sections of a page that lists every exercise are not rendered again for one edit."""
-        def render() -> Markup:
-            html = environment.get_template(template_name).render(context, url=url, page_path=page.path)
-            return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
-        key = (template_name, page.path, tuple(sorted(context.items())))
-        return fragments.get(key, render) if fragments is not None and _hashable(key) else render()
+        """A part of the page from its own template, kept for the next build while its context is unchanged."""
+        return kept((template_name, page.path, tuple(sorted(context.items()))),
+                    lambda: render_fragment(environment.get_template(template_name), context))
+
+    def fragments_each(template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
+                       ) -> Markup:
+        """`fragment(template_name, ...)` for each of `items`, one line each: an item is the value of `names`,
+        or the values of a tuple of names. They are kept by blocks, so that a page listing every exercise
+        renders again only the block with the edited one, and looks up a few dozen blocks, not every item."""
+        names = (names,) if isinstance(names, str) else names
+        template = environment.get_template(template_name)
+
+        def block(items: tuple) -> Markup:
+            values = (item if len(names) > 1 else (item,) for item in items)
+            return Markup("\n".join(render_fragment(template, {**context, **dict(zip(names, value))})
+                                    for value in values))
+        items = tuple(items)
+        shared = tuple(sorted(context.items()))
+        # Each part is Markup already: joined as plain text, they are not looked at again for escaping.
+        return Markup("\n".join(
+            kept((template_name, page.path, names, shared, piece), lambda: block(piece))
+            for piece in (items[start:start + FRAGMENTS_PER_BLOCK]
+                          for start in range(0, len(items), FRAGMENTS_PER_BLOCK))))
 
     template = environment.get_template(page.template)
-    return template.render(page.context, url=url, page_path=page.path, fragment=fragment, canonical=canonical)
+    return template.render(page.context, url=url, page_path=page.path, fragment=fragment,
+                           fragments=fragments_each, canonical=canonical)
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:

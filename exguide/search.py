@@ -85,12 +85,14 @@ class SearchIndex:
             return touched[name]
 
         for number in changed:
-            for term, _ in _weighted_terms(self.exercises[number]):
-                shard(term)[term] = [entry for entry in shard(term)[term] if entry[0] != number]
-            for term, weight in _weighted_terms(exercises[number]):
-                postings = [entry for entry in shard(term).get(term, []) if entry[0] != number]
-                bisect.insort(postings, [number, weight])
-                shard(term)[term] = postings
+            before, after = dict(_weighted_terms(self.exercises[number])), dict(_weighted_terms(exercises[number]))
+            for term in before.keys() | after.keys():
+                if before.get(term) != after.get(term):
+                    postings = shard(term).get(term, [])
+                    place = bisect.bisect_left(postings, [number])
+                    replaced = 1 if place < len(postings) and postings[place][0] == number else 0
+                    added = [[number, after[term]]] if term in after else []
+                    shard(term)[term] = postings[:place] + added + postings[place + replaced:]
         terms = dict(self.terms)
         for name, entries in touched.items():
             terms[name] = {term: postings for term, postings in sorted(entries.items()) if postings}

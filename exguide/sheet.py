@@ -149,25 +149,19 @@ def _qr_svg(url: str) -> str:
     return code.svg_inline(scale=2, border=0, svgclass="qr", lineclass=None, omitsize=True, title=f"QR code: {url}")
 
 
-def custom_routine_data(exercises: tuple[Exercise, ...], links: dict[str, str]) -> dict:
-    """What the build-your-own routine page needs to lay out a sheet in the browser, as plain data.
+def custom_routine_layout() -> dict:
+    """The sizes the build-your-own routine page lays out a sheet with, in mm, as plain data."""
+    return {"page": PAGE_HEIGHT_MM, "header": [round(header_height(level), 2) for level in range(len(SIZES_PT))],
+            "logRow": LOG_ROW_MM, "footer": FOOTER_MM, "qr": QR_MM}
 
-    `links` maps each exercise's slug to its address relative to that page.
-    """
+
+def custom_routine_entry(exercise: Exercise, link: str) -> dict:
+    """What that page needs of one exercise, its address relative to the page included."""
     return {
-        "layout": {
-            "page": PAGE_HEIGHT_MM, "header": [round(header_height(level), 2) for level in range(len(SIZES_PT))],
-            "logRow": LOG_ROW_MM, "footer": FOOTER_MM, "qr": QR_MM,
-        },
-        "exercises": {
-            exercise.slug: {
-                "title": exercise.title,
-                "url": links[exercise.slug],
-                "dose": exercise.dose.describe(),
-                "steps": list(exercise.steps),
-                "caution": exercise.cautions[0] if exercise.cautions else "",
-                "heights": [round(h, 2) for h in item_heights(exercise, exercise.dose)],
-            }
-            for exercise in exercises
-        },
+        "title": exercise.title,
+        "url": link,
+        "dose": exercise.dose.describe(),
+        "steps": list(exercise.steps),
+        "caution": exercise.cautions[0] if exercise.cautions else "",
+        "heights": [round(h, 2) for h in item_heights(exercise, exercise.dose)],
     }

@@ -57,27 +57,40 @@ class SourceReader:
         self._by_path: dict[Path, SourceDocument | ContentError] = {}  # while changes are reported
         self._listings: dict[tuple[Path, str], tuple[Path, ...]] = {}
         self._listed: dict[str, Path] = {}  # each listed file by its real absolute path
+        self._roots: tuple[str, ...] = ()  # the real paths of the folders listed, each with a final slash
 
     def changed(self, paths: Collection[str] | None) -> None:
         """Start a build. `paths` are what a watcher saw change since the last build (absolute), or None
         when nobody watched: then every file is listed and read again."""
         if paths is None:
             self._by_path.clear()
-            self._listings.clear()
-            self._listed.clear()
+            self._forget_listings()
             return
+        relist = unplaced = False
         for path in paths:
-            listed = self._listed.get(path) or self._listed.get(os.path.realpath(path))
-            if listed is None or not os.path.isfile(path):  # a file or a folder appeared or went
-                self._listings.clear()
-                self._listed.clear()
-            self._by_path.pop(listed, None)
+            real = os.path.realpath(path)
+            listed = self._listed.get(path) or self._listed.get(real)
+            if listed is not None:
+                self._by_path.pop(listed, None)
+                relist = relist or not os.path.isfile(path)
+            else:  # a file or a folder appeared, or something not in the folders read (an editor's swap file)
+                relist = True
+                unplaced = unplaced or not real.startswith(self._roots)
+        if unplaced:  # a path we cannot place, such as one through a link: read everything again
+            self._by_path.clear()
+        if relist:
+            self._forget_listings()
+
+    def _forget_listings(self) -> None:
+        self._listings.clear()
+        self._listed = {path: listed for path, listed in self._listed.items() if listed.suffix == ".yaml"}
 
     def files(self, folder: Path, suffix: str = "") -> tuple[Path, ...]:
         """The files under `folder` whose names end with `suffix`, in path order."""
         key = (folder, suffix)
         if key not in self._listings:
             root = os.path.realpath(folder)
+            self._roots = tuple({*self._roots, root + os.sep})
             found: list[tuple[str, Path]] = []
             for parent, directories, names in os.walk(folder):
                 directories.sort()
@@ -95,6 +108,11 @@ class SourceReader:
         return self._read(path, parse_markdown_text)
 
     def yaml(self, path: Path) -> SourceDocument:
+        """A YAML file, such as guide.yaml, which the watcher's reports then name too."""
+        real = os.path.realpath(path)
+        if real not in self._listed:
+            self._listed[real] = path
+            self._roots = tuple({*self._roots, os.path.dirname(real) + os.sep})
         return self._read(path, parse_yaml_text)
 
     def _read(self, path: Path, parse: Callable[[str, Path], SourceDocument]) -> SourceDocument:
