@@ -5,8 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import PROJECT_DIR, make_guide
 from exguide.pipeline import Builder, BuildOptions
+from exguide.problems import ContentError
 
 
 def options(root: Path, templates: Path) -> BuildOptions:
@@ -55,3 +58,81 @@ def test_one_edit_renders_only_the_pages_that_show_it(tmp_path, monkeypatch):
     assert len([p for p in rendered if p.endswith(".html")]) < len(html_pages) / 2
     search_shards = [p for p in second if p.startswith("assets/search/")]
     assert len([p for p in rendered if p.startswith("assets/search/")]) < len(search_shards) / 2
+
+
+def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_path):
+    """As in `serve`: each rebuild reads only the files the watcher named, and every kind of edit still
+    gives the site a clean build gives. A stale page anywhere would show here."""
+    content = make_guide(tmp_path, {"images/knee.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+    builder.render(changes=())
+    exercise, routine = content / "exercises/calf-raise.md", content / "routines/leg-day.md"
+    moved = content / "exercises/legs"
+
+    def edit(path: Path, old: str, new: str) -> list[Path]:
+        path.write_text(path.read_text().replace(old, new))
+        return [path]
+
+    def add(path: Path, text: str) -> list[Path]:
+        path.write_text(text)
+        return [path]
+
+    def remove(path: Path) -> list[Path]:
+        path.unlink()
+        return [path]
+
+    def move_folder() -> list[Path]:  # a watcher names only the folder
+        moved.rename(content / "legs-moved")
+        return [moved]
+
+    edits = {
+        "title": lambda: edit(exercise, "title: Calf raise", "title: Zzz calf raise"),  # moves it to the end
+        "body": lambda: edit(exercise, "3. Lower slowly.", "3. Lower *very* slowly."),
+        "muscles": lambda: edit(exercise, "muscles: [calves]", "muscles: [hamstrings]"),
+        "broken": lambda: edit(exercise, "level: beginner", "level: expert"),
+        "fixed": lambda: edit(exercise, "level: expert", "level: advanced"),
+        "routine": lambda: edit(routine, "title: Leg day", "title: Leg night"),
+        "catalogue": lambda: edit(content / "muscles.yaml", "name: Calves", "name: Calf muscles"),
+        "guide": lambda: edit(content / "guide.yaml", "title:", "title: New"),
+        "new exercise": lambda: add(content / "exercises/toe-walk.md", exercise.read_text()),
+        "swap file": lambda: add(content / "exercises/.toe-walk.md.swp", "not content"),
+        "gone": lambda: remove(content / "exercises/ankle-circles.md"),
+        "image used": lambda: edit(exercise, "category: strength",
+                                   "category: strength\nimages: [{src: images/knee.svg, alt: A knee, credit: Us}]"),
+        "image gone": lambda: remove(content / "images/knee.svg"),
+        "folder moved": move_folder,
+    }
+    for name, make_edit in edits.items():
+        changed = [str(path.absolute()) for path in make_edit()]
+        clean = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+        try:
+            expected = clean.render(changes=None).files
+        except ContentError as error:
+            with pytest.raises(ContentError) as raised:
+                builder.render(changes=changed)
+            assert raised.value.problems == error.problems, name
+            continue
+        assert builder.render(changes=changed).files == expected, name
+
+
+def test_the_search_index_patched_for_edits_equals_one_made_afresh():
+    from exguide.search import SearchIndex, search_index
+    from exguide.schema import Dose
+    from exguide.model import Exercise
+
+    def exercise(slug: str, title: str, summary: str) -> Exercise:
+        return Exercise(slug, title, summary, (), (), (), None, None, None, Dose(), (), (), (), f"<p>{summary}</p>",
+                        (), Path(f"{slug}.md"))
+
+    random = __import__("random").Random(7)
+    words = ["knee", "hip", "calf", "slow", "hold", "band", "step", "ankle", "reach"]
+    exercises = [exercise(f"e{n:04d}", f"Move {n}", " ".join(random.choices(words, k=6))) for n in range(1200)]
+    links = {e.slug: f"../{e.slug}/" for e in exercises}
+    index = SearchIndex()
+    index.update(tuple(exercises), links)
+    for _ in range(40):
+        for number in random.sample(range(len(exercises)), random.randint(1, 3)):
+            old = exercises[number]
+            exercises[number] = exercise(old.slug, f"{random.choice(words)} {number}", " ".join(random.choices(words, k=5)))
+        index.update(tuple(exercises), links)
+        assert (index.terms, index.documents) == search_index(tuple(exercises), links)
