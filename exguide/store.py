@@ -64,8 +64,16 @@ def folder_digest(folder: Path) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for path in _files(folder):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        digest.update(hashlib.blake2b(_bytes_or_error(path), digest_size=16).digest())
     return digest.hexdigest()
+
+
+def _bytes_or_error(path: Path) -> bytes:
+    """A file's bytes; for a file that cannot be read, which the build reports, the reason."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return f"\0cannot be read: {error.strerror}".encode()
 
 
 def _files(folder: Path) -> list[Path]:
