@@ -91,6 +91,10 @@ class Memo:
         self._equal_used[name] = value
         return value
 
+    def last(self, name: Hashable, default: Value) -> Value:
+        """What `same` kept under `name` last, to make the next value from."""
+        return self._equal_used.get(name, self._equal.get(name, default))  # type: ignore[return-value]
+
     def next_build(self, keep_all: bool = False) -> None:
         """Start a build; `keep_all` when the last one stopped part way (an error), which says nothing about
         what is stale."""

@@ -166,8 +166,10 @@ def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
 
 def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
     """Each exercise's address relative to the page at `from_path`, by slug, for data that scripts read."""
-    return memo.same(("links from", from_path), memo.get((_exercise_links, from_path, guide.exercises), lambda: {
-        e.slug: relative_url(from_path, path_of(e)) for e in guide.exercises}))
+    def links() -> dict[str, str]:
+        known = memo.last(("links from", from_path), {})  # by slug, which alone an address depends on
+        return {e.slug: known.get(e.slug) or relative_url(from_path, path_of(e)) for e in guide.exercises}
+    return memo.same(("links from", from_path), memo.get((_exercise_links, from_path, guide.exercises), links))
 
 
 @dataclass(frozen=True)
@@ -327,9 +329,9 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     """What the build-your-own routine page lays out sheets with; each exercise's part is kept as JSON text,
     so that an edit encodes one exercise again, not ten thousand."""
     links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
-    entries = sorted((e.slug, memo.get((custom_routine_entry, e, links), lambda: script_json(
-        custom_routine_entry(e, links[e.slug])))) for e in guide.exercises)
-    exercises = "{" + ", ".join(f"{script_json(slug)}: {entry}" for slug, entry in entries) + "}"
+    entries = sorted((e.slug, memo.get((custom_routine_entry, e, links), lambda: (
+        f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"))) for e in guide.exercises)
+    exercises = "{" + ", ".join(entry for _, entry in entries) + "}"
     data = f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}'
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
 

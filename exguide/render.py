@@ -93,7 +93,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
 
     for page in plan.pages:
         try:
-            output[page.path] = memo.get((render_site, page), lambda: render(page))
+            output[page.path] = memo.get((page,), lambda: render(page))
         except jinja2.TemplateError as error:
             problems.append(_template_problem(error, template_dir))
             if isinstance(error, jinja2.TemplateSyntaxError):
@@ -149,9 +149,12 @@ def render_page(environment: jinja2.Environment, page: Page,
                                     for value in values))
         items = tuple(items)
         shared = tuple(sorted(context.items()))
+        # A block is known by its items' identities, which the plan keeps while they do not change: hashing
+        # ten thousand exercises on every rebuild cost more than rendering the one that changed. The entry
+        # holds its items, so no other object can take their ids while it lives.
         # Each part is Markup already: joined as plain text, they are not looked at again for escaping.
         return Markup("\n".join(
-            kept((template_name, page.path, names, shared, piece), lambda: block(piece))
+            kept((template_name, page.path, names, shared, tuple(map(id, piece))), lambda: (piece, block(piece)))[1]
             for piece in (items[start:start + FRAGMENTS_PER_BLOCK]
                           for start in range(0, len(items), FRAGMENTS_PER_BLOCK))))
 
