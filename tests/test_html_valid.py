@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import pytest
-
 from conftest import PROJECT_DIR, skip_or_fail
 
 VNU_JAR = PROJECT_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -14,7 +14,6 @@ from exguide.assemble import load_guide
 from exguide.pdf import print_routines
 from exguide.pipeline import DEFAULT_TEMPLATES
 from exguide.plan import plan_site, routine_page
-from exguide.render import render_site
 from limits import limit_files
 
 SIZES = {"": (595, 842), "-letter": (612, 792)}  # A4 and US Letter, in points
