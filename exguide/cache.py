@@ -73,7 +73,7 @@ class Memo:
         self._equal_used: dict[Hashable, object] = {}
 
     def get(self, inputs: tuple, make: Callable[[], Value]) -> Value:
-        """`make()`, or what it gave for the same `inputs` (compared by identity, one by one) last time.
+        """`make()`, or what it gave last time for the very same `inputs` (the same objects, in order).
 
         Begin `inputs` with the function that makes the value, so that two uses of one memo never meet."""
         key = tuple(map(id, inputs))  # while an entry holds its inputs, no other object can have their ids
