@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 from slugify import slugify
 
@@ -39,6 +39,16 @@ class _Collector:
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))
 
+    def valid(self, outcomes: Iterable[T | ContentError]) -> list[T]:
+        """The outcomes that are not errors; the errors' problems are kept."""
+        valid = []
+        for outcome in outcomes:
+            if isinstance(outcome, ContentError):
+                self.problems.extend(outcome.problems)
+            else:
+                valid.append(outcome)
+        return valid
+
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,
                renderer: BodyRenderer | None = None, memo: Memo | None = None) -> Guide:
@@ -63,7 +73,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
     images = reader.files(content_dir / "images")
-    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, include_drafts) \
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, slugs.drafts) \
         if catalogue else {}
     routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
     if found.problems or config is None or catalogue is None:
@@ -135,20 +145,18 @@ def _load_markdown(reader: SourceReader, memo: Memo, paths: tuple[Path, ...], mo
                    checkers: dict[str, object]) -> list[tuple[str, SourceDocument, T]]:
     """(slug, document, metadata) of each Markdown file, parsed and validated, in path order."""
     checkers = {kind: checker for kind, checker in checkers.items() if checker is not None}
-    validated = (_load_markdown, model, *checkers.values())  # the checkers are kept objects: see Memo.same
 
-    def check(document: SourceDocument) -> tuple[str, SourceDocument, T]:
-        meta = validate(document, model, checkers)
-        return _slug_of(document), document, meta
+    def check(document: SourceDocument | ContentError) -> tuple[str, SourceDocument, T] | ContentError:
+        if isinstance(document, ContentError):
+            return document
+        def valid() -> tuple[str, SourceDocument, T]:
+            meta = validate(document, model, checkers)
+            return _slug_of(document), document, meta
+        return _outcome(valid)
 
-    loaded = []
-    for path in paths:
-        document = found.attempt(lambda: reader.markdown(path))
-        if document is not None:
-            entry = found.attempt(lambda: _kept(memo, (*validated, document), lambda *_: check(document)))
-            if entry is not None:
-                loaded.append(entry)
-    return loaded
+    # The checkers are kept objects (see Memo.same): while they are the same, so is each file's outcome.
+    checked = memo.each((_load_markdown, model), check, (reader.markdown_all(paths),), shared=tuple(checkers.values()))
+    return found.valid(checked)
 
 
 def _slug_of(document: SourceDocument) -> str:
@@ -162,28 +170,26 @@ def _slug_of(document: SourceDocument) -> str:
 
 
 def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer, memo: Memo,
-                     images: tuple[Path, ...], found: _Collector, include_drafts: bool) -> dict[str, Exercise]:
-    exercises: dict[str, Exercise] = {}
-    for slug, document, meta in _unique_slugs(documents, "exercise", found):
-        # An exercise with images is made again when files come or go: one of its images may be among them.
-        inputs = (_build_exercise, document, meta, catalogue, *((images,) if meta.images else ()))
-        exercise = found.attempt(lambda: _kept(memo, inputs, lambda *_: _build_exercise(
-            slug, document, meta, catalogue, renderer)))
-        if exercise is not None and (include_drafts or not meta.draft):
-            exercises[slug] = exercise
-    return exercises
+                     images: tuple[Path, ...], found: _Collector, drafts: frozenset[str]) -> dict[str, Exercise]:
+    unique = tuple(_unique_slugs(documents, "exercise", found))
+    # An exercise with images is made again when files come or go: one of its images may be among them.
+    images_seen = tuple(images if meta.images else None for _, _, meta in unique)
+    built = memo.each(_build_exercises, lambda entry, _: _outcome(lambda: _build_exercise(*entry, catalogue, renderer)),
+                      (unique, images_seen), shared=(catalogue,))
+    return {exercise.slug: exercise for exercise in found.valid(built) if exercise.slug not in drafts}
 
 
 def _unique_slugs(documents, kind: str, found: _Collector):
     """(slug, document, meta) for each document; a second file with a slug already taken is an error."""
     first: dict[str, Path] = {}
-    for slug, document, meta in documents:
+    for entry in documents:
+        slug, document, _ = entry
         if slug in first:
             found.add(document.path, 1, f"duplicate {kind} slug '{slug}': {first[slug]} has the same file name; "
                                         "rename one of them")
             continue
         first[slug] = document.path
-        yield slug, document, meta
+        yield entry  # the very tuple, which Memo.each knows by its identity
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,

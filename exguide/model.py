@@ -132,11 +132,9 @@ class Guide:
         names = _unique(listing.group.region for listing in self.listings)
         return tuple((name, tuple(l for l in self.listings if l.group.region == name)) for name in names)
 
-    def routines_using(self, exercise: Exercise) -> tuple[Routine, ...]:
-        return self._routines_by_exercise.get(exercise.slug, ())
-
     @cached_property
-    def _routines_by_exercise(self) -> dict[str, tuple[Routine, ...]]:
+    def routines_by_exercise(self) -> dict[str, tuple[Routine, ...]]:
+        """The routines each exercise is in, by its slug; an exercise in none is not there."""
         index: dict[str, list[Routine]] = {}
         for routine in self.routines:
             for slug in dict.fromkeys(item.exercise.slug for item in routine.items):

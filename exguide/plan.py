@@ -214,8 +214,7 @@ def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
 
 
 def _exercise_index(guide: Guide, memo: Memo) -> Page:
-    rows = tuple(memo.get((exercise_facets, exercise), lambda: (exercise, exercise_facets(exercise)))
-                 for exercise in guide.exercises)
+    rows = memo.each(exercise_facets, lambda exercise: (exercise, exercise_facets(exercise)), (guide.exercises,))
     return Page(EXERCISE_INDEX, "exercises.html",
                 frozen_context(site=guide.config, rows=rows, filters=exercise_filters(guide)))
 
@@ -257,7 +256,7 @@ def site_paths(guide: Guide, memo: Memo | None = None) -> dict[str, str]:
     """Where each content file lands in the site, by the file's path, for links between them."""
     memo = memo or Memo()
     return {
-        **dict(memo.get((site_paths, e), lambda: (e.source.as_posix(), path_of(e))) for e in guide.exercises),
+        **dict(memo.each(site_paths, lambda e: (e.source.as_posix(), path_of(e)), (guide.exercises,))),
         **{r.source.as_posix(): path_of(r) for r in guide.routines},
         **{p.as_posix(): p.relative_to(guide.content_dir).as_posix() for p in guide.static_files},
     }
@@ -267,19 +266,19 @@ def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     """The whole guide in one document; its bodies' links lead to the sections of the same page."""
     booklet_links = memo.same("booklet links", {
         **links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}})
-    sections = tuple(memo.get((_booklet, e, booklet_links), lambda: (
-        e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links))) for e in guide.exercises)
+    sections = memo.each(_booklet, lambda e: (e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)),
+                         (guide.exercises,), shared=(booklet_links,))
     return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=sections))
 
 
-def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo):
+def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple[Page, ...]:
     exercises, site = guide.exercises, guide.config
-    for index, exercise in enumerate(exercises):
-        previous = exercises[index - 1] if index > 0 else None
-        following = exercises[index + 1] if index + 1 < len(exercises) else None
-        routines = guide.routines_using(exercise)
-        yield memo.get((_exercise_pages, exercise, previous, following, site, links, *routines),
-                       lambda: _exercise_page(site, exercise, previous, following, routines, links))
+    previous, following = (None, *exercises[:-1]), (*exercises[1:], None)
+    # Each exercise's routines, as the same tuple as last time while they are the same routines.
+    using = {slug: memo.same(("routines using", slug), routines) for slug, routines in guide.routines_by_exercise.items()}
+    routines = tuple(using.get(exercise.slug, ()) for exercise in exercises)
+    return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row, links),
+                     (exercises, previous, following, routines), shared=(site, links))
 
 
 def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
@@ -329,9 +328,10 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     """What the build-your-own routine page lays out sheets with; each exercise's part is kept as JSON text,
     so that an edit encodes one exercise again, not ten thousand."""
     links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
-    entries = sorted((e.slug, memo.get((custom_routine_entry, e, links), lambda: (
-        f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"))) for e in guide.exercises)
-    exercises = "{" + ", ".join(entry for _, entry in entries) + "}"
+    entries = memo.each(custom_routine_entry, lambda e: (
+        e.slug, f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"),
+        (guide.exercises,), shared=(links,))
+    exercises = "{" + ", ".join(entry for _, entry in sorted(entries)) + "}"
     data = f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}'
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
 

@@ -82,24 +82,26 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     """Every output file of the plan, by its site path; template mistakes are content errors."""
     environment = environment or make_environment(template_dir)
     memo = memo or Memo()
-    output: dict[str, bytes] = {}
-    problems: list[Problem] = []
 
-    def render(page: Page) -> bytes:
+    def render(page: Page) -> bytes | Problem:
         key = _cache_key(page) if cache is not None else None
-        if key is None:
-            return render_page(environment, page, fragments).encode("utf-8")
-        return cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
-
-    for page in plan.pages:
         try:
-            output[page.path] = memo.get((page,), lambda: render(page))
+            if key is None:
+                return render_page(environment, page, fragments).encode("utf-8")
+            return cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
+        except jinja2.TemplateSyntaxError:
+            raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
-            problems.append(_template_problem(error, template_dir))
-            if isinstance(error, jinja2.TemplateSyntaxError):
-                break  # the same broken template would fail every page again
+            return _template_problem(error, template_dir)
+
+    try:
+        made = memo.each(render_site, render, (plan.pages,))
+    except jinja2.TemplateSyntaxError as error:
+        raise ContentError({_template_problem(error, template_dir)}) from None
+    problems = {outcome for outcome in made if isinstance(outcome, Problem)}
     if problems:
-        raise ContentError(set(problems))
+        raise ContentError(problems)
+    output = dict(zip((page.path for page in plan.pages), made))
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
     return output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Collection
 
@@ -58,6 +59,7 @@ class SourceReader:
         self._listings: dict[tuple[Path, str], tuple[Path, ...]] = {}
         self._listed: dict[str, Path] = {}  # each listed file by its real absolute path
         self._roots: tuple[str, ...] = ()  # the real paths of the folders listed, each with a final slash
+        self._read_all: dict[int, _ReadListing] = {}  # what `markdown_all` read from each listing, by its id
 
     def changed(self, paths: Collection[str] | None) -> None:
         """Start a build. `paths` are what a watcher saw change since the last build (absolute), or None
@@ -72,17 +74,21 @@ class SourceReader:
             listed = self._listed.get(path) or self._listed.get(real)
             if listed is not None:
                 self._by_path.pop(listed, None)
+                for read in self._read_all.values():
+                    read.stale.add(listed)
                 relist = relist or not os.path.isfile(path)
             else:  # a file or a folder appeared, or something not in the folders read (an editor's swap file)
                 relist = True
                 unplaced = unplaced or not real.startswith(self._roots)
         if unplaced:  # a path we cannot place, such as one through a link: read everything again
             self._by_path.clear()
+            self._read_all.clear()
         if relist:
             self._forget_listings()
 
     def _forget_listings(self) -> None:
         self._listings.clear()
+        self._read_all.clear()
         self._listed = {path: listed for path, listed in self._listed.items() if listed.suffix == ".yaml"}
 
     def files(self, folder: Path, suffix: str = "") -> tuple[Path, ...]:
@@ -105,7 +111,26 @@ class SourceReader:
         return self._listings[key]
 
     def markdown(self, path: Path) -> SourceDocument:
-        return self._read(path, parse_markdown_text)
+        outcome = self._outcome(path, parse_markdown_text)
+        if isinstance(outcome, ContentError):
+            raise ContentError(outcome.problems)
+        return outcome
+
+    def markdown_all(self, paths: tuple[Path, ...]) -> tuple[SourceDocument | ContentError, ...]:
+        """The document of each file of a listing from `files`, or the error reading it gave.
+
+        While a watcher reports the changes, only the files it named are looked at again, not the listing."""
+        read = self._read_all.get(id(paths))
+        if read is None or read.paths is not paths:
+            read = self._read_all[id(paths)] = _ReadListing(
+                paths, tuple(self._outcome(path, parse_markdown_text) for path in paths))
+        elif read.stale:
+            outcomes = list(read.outcomes)
+            for path in read.stale:
+                if path in read.places:
+                    outcomes[read.places[path]] = self._outcome(path, parse_markdown_text)
+            read.outcomes, read.stale = tuple(outcomes), set()
+        return read.outcomes
 
     def yaml(self, path: Path) -> SourceDocument:
         """A YAML file, such as guide.yaml, which the watcher's reports then name too."""
@@ -113,18 +138,35 @@ class SourceReader:
         if real not in self._listed:
             self._listed[real] = path
             self._roots = tuple({*self._roots, os.path.dirname(real) + os.sep})
-        return self._read(path, parse_yaml_text)
-
-    def _read(self, path: Path, parse: Callable[[str, Path], SourceDocument]) -> SourceDocument:
-        outcome = self._by_path.get(path)
-        if outcome is None:
-            raw = _read_bytes(path)
-            key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
-            outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
-            self._by_path[path] = outcome
+        outcome = self._outcome(path, parse_yaml_text)
         if isinstance(outcome, ContentError):
             raise ContentError(outcome.problems)
         return outcome
+
+    def _outcome(self, path: Path, parse: Callable[[str, Path], SourceDocument]) -> SourceDocument | ContentError:
+        outcome = self._by_path.get(path)
+        if outcome is None:
+            try:
+                raw = _read_bytes(path)
+            except ContentError as error:
+                return error
+            key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
+            outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
+            self._by_path[path] = outcome
+        return outcome
+
+
+@dataclass
+class _ReadListing:
+    """The outcome of reading each file of one listing, and the files reported changed since."""
+
+    paths: tuple[Path, ...]
+    outcomes: tuple[SourceDocument | ContentError, ...]
+    stale: set[Path] = field(default_factory=set)
+
+    @cached_property
+    def places(self) -> dict[Path, int]:
+        return {path: index for index, path in enumerate(self.paths)}
 
 
 def _attempt(parse: Callable[[], SourceDocument]) -> SourceDocument | ContentError:

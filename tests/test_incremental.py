@@ -136,3 +136,53 @@ def test_the_search_index_patched_for_edits_equals_one_made_afresh():
             exercises[number] = exercise(old.slug, f"{random.choice(words)} {number}", " ".join(random.choices(words, k=5)))
         index.update(tuple(exercises), links)
         assert (index.terms, index.documents) == search_index(tuple(exercises), links)
+
+
+def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_path, monkeypatch):
+    """Lists of every exercise are compared as lists (Memo.each): one edit remakes one row of each."""
+    from exguide import cache
+    content = make_guide(tmp_path)
+    builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+    builder.render(changes=())
+    made: dict[str, int] = {}
+    real_each = cache.Memo.each
+
+    def counting_each(self, name, make, columns, shared=()):
+        def counted(*row):
+            label = getattr(name, "__name__", None) or name[0].__name__
+            made[label] = made.get(label, 0) + 1
+            return make(*row)
+        return real_each(self, name, counted, columns, shared)
+    monkeypatch.setattr(cache.Memo, "each", counting_each)
+    exercise = content / "exercises/calf-raise.md"
+    exercise.write_text(exercise.read_text().replace("3. Lower slowly.", "3. Lower *very* slowly."))
+    site = builder.render(changes=[str(exercise.absolute())])
+    pages = made.pop("render_site")
+    # Its own page, its two neighbours' (they link to it by title) and those of the exercises in its routine.
+    assert 3 <= made.pop("_exercise_pages") <= 3 + len(builder.memo.last("routines", ())[0].items)
+    assert made == {"_load_markdown": 1, "_build_exercises": 1, "site_paths": 1, "exercise_facets": 1, "_booklet": 1,
+                    "custom_routine_entry": 1}
+    assert pages < len(site.files) / 3  # its page, the lists that show it, the booklet, search shards
+
+
+def test_memo_each_remakes_the_rows_whose_objects_changed():
+    from exguide.cache import Memo
+    memo, made = Memo(), []
+
+    def each(items: list, shared: tuple = ()) -> tuple:
+        memo.next_build()
+        return memo.each("rows", lambda item: made.append(item) or [item], (items,), shared)
+
+    items = [object() for _ in range(40)]
+    first = each(items)
+    assert len(made) == 40
+    made.clear()
+    items[5] = object()
+    second = each(items)
+    assert made == [items[5]] and all(second[n] is first[n] for n in range(40) if n != 5)
+    made.clear()
+    moved = each(items[::-1])  # every row moved: found again, not made
+    assert made == [] and moved[0] is second[39]
+    made.clear()
+    each(items[::-1], shared=(object(),))  # another shared input: everything again
+    assert len(made) == 40
