@@ -150,14 +150,15 @@ class _Sequence:
             if not stale:
                 return self.results
             results = list(self.results)
+            moved_from = stale  # a row that moved left a different row at its old place, so it is stale there
         else:
-            stale, results = set(range(count)), [None] * count
-        moved = self._by_row() if len(stale) > self.MOVED_LOOKUP else {}
+            stale, results, moved_from = set(range(count)), [None] * count, set(range(len(self.results)))
+        moved = self._by_row(moved_from) if len(stale) > self.MOVED_LOOKUP else {}
         for index in stale:
             row = tuple(column[index] for column in columns)
             kept = moved.get(tuple(map(id, row)), moved)
             results[index] = make(*row) if kept is moved else kept
         return tuple(results)
 
-    def _by_row(self) -> dict[tuple[int, ...], object]:
-        return {tuple(map(id, row)): result for row, result in zip(zip(*self.columns), self.results)}
+    def _by_row(self, indices: set[int]) -> dict[tuple[int, ...], object]:
+        return {tuple(id(column[index]) for column in self.columns): self.results[index] for index in indices}

@@ -127,19 +127,22 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
             site=site, regions=guide.regions,
             map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked)))),
         memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
-        Page(SEARCH, "search.html", frozen_context(site=site, documents_per_shard=DOCUMENTS_PER_SHARD)),
+        memo.get((SEARCH, site), lambda: Page(SEARCH, "search.html", frozen_context(
+            site=site, documents_per_shard=DOCUMENTS_PER_SHARD))),
         *_search_index_pages(guide, memo),
         memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
-        Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site)),
+        memo.get((CUSTOM_ROUTINE, site), lambda: Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site))),
         memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
-        *memo.get((_schema_pages, guide.muscle_names, guide.exercises), lambda: _schema_pages(guide)),
+        *_schema_pages(guide, memo),
         *_exercise_pages(guide, links, memo),
         *(memo.get((_group_page, site, listing), lambda: _group_page(site, listing))
           for listing in listings if listing.is_worked),
         *(memo.get((routine_page, site, routine, links, pdfs), lambda: routine_page(site, routine, links, pdfs=pdfs))
           for routine in guide.routines),
     )
-    pages += memo.get((_published_site_pages, guide, *pages), lambda: _published_site_pages(guide, pages))
+    if site.base_url:
+        addresses = memo.same(_published_site_pages, tuple(page.path for page in pages if page.path.endswith(".html")))
+        pages += memo.get((_published_site_pages, site, addresses), lambda: _published_site_pages(site, addresses))
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
     return SitePlan(pages, static, links)
@@ -166,10 +169,9 @@ def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
 
 def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
     """Each exercise's address relative to the page at `from_path`, by slug, for data that scripts read."""
-    def links() -> dict[str, str]:
-        known = memo.last(("links from", from_path), {})  # by slug, which alone an address depends on
-        return {e.slug: known.get(e.slug) or relative_url(from_path, path_of(e)) for e in guide.exercises}
-    return memo.same(("links from", from_path), memo.get((_exercise_links, from_path, guide.exercises), links))
+    links = memo.each((_exercise_links, from_path), lambda e: (e.slug, relative_url(from_path, path_of(e))),
+                      (guide.exercises,))
+    return memo.same((_exercise_links, from_path), dict(links))
 
 
 @dataclass(frozen=True)
@@ -219,16 +221,12 @@ def _exercise_index(guide: Guide, memo: Memo) -> Page:
                 frozen_context(site=guide.config, rows=rows, filters=exercise_filters(guide)))
 
 
-def _published_site_pages(guide: Guide, pages: tuple[Page, ...]) -> tuple[Page, ...]:
+def _published_site_pages(site: GuideConfig, html_paths: tuple[str, ...]) -> tuple[Page, ...]:
     """What a site published at base_url also needs: a sitemap, robots.txt and a page for missing ones."""
-    site = guide.config
-    if not site.base_url:
-        return ()
-    addresses = tuple(public_url(site, page.path) for page in pages if page.path.endswith(".html"))
     return (
-        Page("sitemap.xml", "sitemap.xml", frozen_context(addresses=addresses)),
+        Page("sitemap.xml", "sitemap.xml", frozen_context(addresses=tuple(public_url(site, p) for p in html_paths))),
         Page("robots.txt", "robots.txt", frozen_context(sitemap=public_url(site, "sitemap.xml"))),
-        Page("404.html", "404.html", frozen_context(site=site, guide=guide), absolute_links=True),
+        Page("404.html", "404.html", frozen_context(site=site), absolute_links=True),
     )
 
 
@@ -264,8 +262,9 @@ def site_paths(guide: Guide, memo: Memo | None = None) -> dict[str, str]:
 
 def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     """The whole guide in one document; its bodies' links lead to the sections of the same page."""
-    booklet_links = memo.same("booklet links", {
-        **links, **{e.source.as_posix(): f"{BOOKLET}#exercise-{e.slug}" for e in guide.exercises}})
+    sections_by_source = memo.each("booklet links", lambda e: (e.source.as_posix(), f"{BOOKLET}#exercise-{e.slug}"),
+                                   (guide.exercises,))
+    booklet_links = memo.same("booklet links", {**links, **dict(sections_by_source)})
     sections = memo.each(_booklet, lambda e: (e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)),
                          (guide.exercises,), shared=(booklet_links,))
     return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=sections))
@@ -336,11 +335,15 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
 
 
-def _schema_pages(guide: Guide) -> list[Page]:
+def _schema_pages(guide: Guide, memo: Memo) -> list[Page]:
     """schema/<kind>.json: the JSON Schemas editors can check content files against."""
-    schemas = editor_schemas(list(guide.muscle_names), sorted(e.slug for e in guide.exercises))
-    return [Page(f"schema/{kind}.json", "schema.json", frozen_context(schema=schema))
-            for kind, schema in sorted(schemas.items())]
+    slugs = memo.same(_schema_pages, tuple(e.slug for e in guide.exercises))  # an edit seldom changes them
+
+    def pages() -> list[Page]:
+        schemas = editor_schemas(list(guide.muscle_names), sorted(slugs))
+        return [Page(f"schema/{kind}.json", "schema.json", frozen_context(schema=schema))
+                for kind, schema in sorted(schemas.items())]
+    return memo.get((_schema_pages, guide.muscle_names, slugs), pages)
 
 
 def _group_page(site: GuideConfig, listing: GroupListing) -> Page:

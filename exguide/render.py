@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Hashable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -32,14 +32,14 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
 
 
 class SiteRenderer:
-    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo), or
-    whose template context is equal to one rendered then, is not rendered again, until any template changes."""
+    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo) is not
+    rendered again, nor is a part of a page kept by `fragment`, until any template changes."""
 
     def __init__(self, template_dir: Path) -> None:
         self.template_dir = template_dir
-        self.cache: GenerationCache[bytes] = GenerationCache()
         self.fragments: GenerationCache[Markup] = GenerationCache()
         self.memo = Memo()
+        self.rendered = 0  # pages rendered by the last build
         self._failed = False  # a build that stopped part way says nothing about which pages are gone
         self._templates_digest = ""
         self.environment = make_environment(template_dir)
@@ -48,47 +48,32 @@ class SiteRenderer:
         """Every output file of the plan, by its site path; template mistakes are content errors."""
         digest = folder_digest(self.template_dir)
         if digest != self._templates_digest:
-            self.cache.clear()
             self.fragments.clear()
             self.memo = Memo()
             self.environment = make_environment(self.template_dir)
             self._templates_digest = digest
-        self.cache.next_build()
         self.fragments.next_build()
         self.memo.next_build(keep_all=self._failed)
         self._failed = True
-        files = render_site(plan, self.template_dir, self.environment, self.cache, self.fragments, self.memo)
+        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo)
         self._failed = False
         return files
 
 
-def _cache_key(page: Page) -> Hashable | None:
-    """What the page's output depends on; None when part of its context cannot be compared cheaply."""
-    key = (page.template, page.path, tuple(sorted(page.context.items())))
-    return key if _hashable(key) else None
-
-
-def _hashable(key: object) -> bool:
-    try:
-        hash(key)
-    except TypeError:
-        return False
-    return True
-
-
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                cache: GenerationCache[bytes] | None = None, fragments: GenerationCache[Markup] | None = None,
-                memo: Memo | None = None) -> dict[str, bytes]:
-    """Every output file of the plan, by its site path; template mistakes are content errors."""
+                fragments: GenerationCache[Markup] | None = None, memo: Memo | None = None
+                ) -> tuple[dict[str, bytes], int]:
+    """Every output file of the plan, by its site path, and how many pages were rendered (not found in
+    `memo`); template mistakes are content errors."""
     environment = environment or make_environment(template_dir)
     memo = memo or Memo()
+    rendered = 0
 
     def render(page: Page) -> bytes | Problem:
-        key = _cache_key(page) if cache is not None else None
+        nonlocal rendered
+        rendered += 1
         try:
-            if key is None:
-                return render_page(environment, page, fragments).encode("utf-8")
-            return cache.get(key, lambda: render_page(environment, page, fragments).encode("utf-8"))
+            return render_page(environment, page, fragments).encode("utf-8")
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
@@ -104,7 +89,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     output = dict(zip((page.path for page in plan.pages), made))
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
-    return output
+    return output, rendered
 
 
 FRAGMENTS_PER_BLOCK = 64
