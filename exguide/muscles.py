@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .model import MuscleGroup, Target
@@ -24,7 +25,7 @@ class MuscleCatalogue:
     groups: tuple[MuscleGroup, ...]
     targets: dict[str, Target]
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """Every name an exercise may use, as the build compares them, and the group slugs."""
         return tuple(sorted({*self.targets, *(group.slug for group in self.groups)}))

@@ -92,7 +92,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     return output, rendered
 
 
-FRAGMENTS_PER_BLOCK = 64
+FRAGMENTS_PER_BLOCK = 16
 
 
 def render_page(environment: jinja2.Environment, page: Page,
