@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import compress
 from operator import is_not
-from typing import Callable, Generic, Hashable, Sequence, TypeVar
+from typing import Callable, Generic, Hashable, Iterable, Iterator, Sequence, TypeVar
 
 Value = TypeVar("Value")
 
@@ -143,22 +143,34 @@ class _Sequence:
 
     def remade(self, make: Callable, columns: tuple[tuple, ...], count: int) -> tuple:
         """The results for `columns`, reusing this call's where the rows are the same objects."""
-        if count == len(self.results):
-            stale: set[int] = set()
-            for now, before in zip(columns, self.columns):
-                stale.update(compress(range(count), map(is_not, now, before)))
-            if not stale:
-                return self.results
-            results = list(self.results)
-            moved_from = stale  # a row that moved left a different row at its old place, so it is stale there
+        before = len(self.results)
+        # Rows are compared place by place; when rows came or went, those after the first difference are
+        # compared with the rows `shift` places away, so that one insertion does not make every later row new.
+        head = 0 if count == before else min(self._same_head(columns), default=0)
+        shift = count - before
+        start = head + max(shift, 0)  # the first row after any that came
+        stale = set(range(head, start))
+        for now, then in zip(columns, self.columns):
+            stale.update(compress(range(start, count), map(is_not, now[start:], then[start - shift:])))
+        if not stale and not shift:
+            return self.results
+        results = [*self.results[:head], *[None] * max(shift, 0), *self.results[head + max(-shift, 0):]]
+        if len(stale) > self.MOVED_LOOKUP:  # a row that moved left another at its old place, so look there
+            gone = range(head, head + max(-shift, 0))
+            moved = self._by_row([*gone, *(index - shift for index in stale if index >= start)])
         else:
-            stale, results, moved_from = set(range(count)), [None] * count, set(range(len(self.results)))
-        moved = self._by_row(moved_from) if len(stale) > self.MOVED_LOOKUP else {}
+            moved = {}
         for index in stale:
             row = tuple(column[index] for column in columns)
             kept = moved.get(tuple(map(id, row)), moved)
             results[index] = make(*row) if kept is moved else kept
         return tuple(results)
 
-    def _by_row(self, indices: set[int]) -> dict[tuple[int, ...], object]:
+    def _same_head(self, columns: tuple[tuple, ...]) -> Iterator[int]:
+        """For each column, how many of its first rows are the very objects of this call's."""
+        for now, then in zip(columns, self.columns):
+            shortest = min(len(now), len(then))
+            yield next(compress(range(shortest), map(is_not, now, then)), shortest)
+
+    def _by_row(self, indices: Iterable[int]) -> dict[tuple[int, ...], object]:
         return {tuple(id(column[index]) for column in self.columns): self.results[index] for index in indices}

@@ -187,3 +187,38 @@ def test_memo_each_remakes_the_rows_whose_objects_changed():
     made.clear()
     each(items[::-1], shared=(object(),))  # another shared input: everything again
     assert len(made) == 40
+    each(items)
+    made.clear()
+    items.insert(20, object())  # one row more: only that one is made
+    inserted = each(items)
+    assert made == [items[20]] and len(inserted) == 41
+    made.clear()
+    del items[3]  # one row less: nothing to make, and the rest kept
+    removed = each(items)
+    assert made == [] and removed == inserted[:3] + inserted[4:]
+
+
+def test_memo_each_gives_each_row_its_own_result_through_random_edits():
+    from exguide.cache import Memo
+    random = __import__("random").Random(11)
+    memo = Memo()
+    pool = [object() for _ in range(30)]
+    items = random.choices(pool, k=200)  # repeated objects too
+    others = [random.choice(pool) for _ in items]
+    for _ in range(300):
+        action = random.choice(["insert", "delete", "replace", "move", "none"])
+        place = random.randrange(len(items))
+        if action == "insert":
+            items.insert(place, object())
+            others.insert(place, random.choice(pool))
+        elif action == "delete" and len(items) > 1:
+            del items[place], others[place]
+        elif action == "replace":
+            others[place] = object()
+        elif action == "move":
+            items.append(items.pop(place))
+            others.append(others.pop(place))
+        memo.next_build()
+        results = memo.each("rows", lambda item, other: (item, other), (items, others))
+        assert len(results) == len(items)
+        assert all(result[0] is item and result[1] is other for result, item, other in zip(results, items, others))
