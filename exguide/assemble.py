@@ -6,10 +6,10 @@ Every problem in every file is collected before the build gives up, so the autho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter, is_not, itemgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not, itemgetter, not_
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -41,15 +41,12 @@ class _Collector:
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))
 
-    def valid(self, outcomes: Iterable[T | ContentError]) -> list[T]:
+    def valid(self, outcomes: Sequence[T | ContentError]) -> list[T]:
         """The outcomes that are not errors; the errors' problems are kept."""
-        valid = []
-        for outcome in outcomes:
-            if isinstance(outcome, ContentError):
-                self.problems.extend(outcome.problems)
-            else:
-                valid.append(outcome)
-        return valid
+        failed = list(map(isinstance, outcomes, repeat(ContentError)))  # map: ten thousand, after every edit
+        for error in compress(outcomes, failed):
+            self.problems.extend(error.problems)
+        return list(compress(outcomes, map(not_, failed)))
 
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,

@@ -79,9 +79,7 @@ class Builder:
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
             printed, plan = print_routines(plan, self.options.template_dir)
             files.update(printed)
-        pages = sum(page.path.endswith(".html") for page in plan.pages)
-        pdf_paths = tuple(path for page in plan.pages for _, path in page.context.get("pdf_links", ()))
-        return RenderedSite(guide, plan.links, files, pages, sheet_warnings(plan.pages), pdf_paths)
+        return RenderedSite(guide, plan.links, files, plan.html_pages, sheet_warnings(plan.pages), plan.pdf_paths)
 
     def build(self, store: BuildStore | None = None) -> BuildResult:
         """Bring the output folder up to date, making only the files whose inputs changed since the last
@@ -106,7 +104,7 @@ class Builder:
             output.commit(made.written, made=set(made.records))
         finally:
             output.discard()
-        pages = sum(page.path.endswith(".html") for page in plan.pages)
+        pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
                    self.bodies.cache.in_use())

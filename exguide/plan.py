@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from functools import singledispatch
+from itertools import chain, repeat
+from operator import attrgetter, methodcaller
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -48,6 +50,11 @@ class SitePlan:
     pages: tuple[Page, ...]
     static_files: tuple[StaticFile, ...]
     links: Mapping[str, str] = field(default_factory=dict)  # content file's path → its place in the site
+    pdf_paths: tuple[str, ...] = ()  # where the routines' PDFs go, when the build makes them
+
+    @property
+    def html_pages(self) -> int:
+        return sum(map(methodcaller("endswith", ".html"), map(attrgetter("path"), self.pages)))
 
 
 HOME = "index.html"
@@ -145,7 +152,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
         pages += memo.get((_published_site_pages, site, addresses), lambda: _published_site_pages(site, addresses))
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
-    return SitePlan(pages, static, links)
+    return SitePlan(pages, static, links, pdf_files)
 
 
 def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
@@ -202,10 +209,11 @@ def exercise_facets(exercise: Exercise) -> tuple[tuple[str, str], ...]:
 
 
 def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
-    exercises = guide.exercises
-    equipment = sorted({(value_slug(item), item) for e in exercises for item in e.equipment}, key=lambda c: c[1].casefold())
-    positions = sorted({(value_slug(e.position), e.position) for e in exercises if e.position}, key=lambda c: c[1])
-    used = {e.level for e in exercises} | {e.category for e in exercises}
+    exercises = guide.exercises  # ten thousand, after every edit: hence map, which runs at the speed of C
+    items = set(chain.from_iterable(map(attrgetter("equipment"), exercises)))
+    equipment = sorted(((value_slug(item), item) for item in items), key=lambda choice: choice[1].casefold())
+    positions = sorted((value_slug(p), p) for p in set(map(attrgetter("position"), exercises)) if p)
+    used = {*map(attrgetter("level"), exercises), *map(attrgetter("category"), exercises)}
     return (
         Filter("muscle", "Muscle group", tuple((l.group.slug, l.group.name) for l in guide.listings if l.is_worked)),
         Filter("equipment", "Equipment", ((NO_EQUIPMENT, "No equipment"), *equipment)),
@@ -275,7 +283,7 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
     previous, following = (None, *exercises[:-1]), (*exercises[1:], None)
     # Each exercise's routines, as the same tuple as last time while they are the same routines.
     using = {slug: memo.same(("routines using", slug), routines) for slug, routines in guide.routines_by_exercise.items()}
-    routines = tuple(using.get(exercise.slug, ()) for exercise in exercises)
+    routines = tuple(map(using.get, map(attrgetter("slug"), exercises), repeat(())))
     return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row, links),
                      (exercises, previous, following, routines), shared=(site, links))
 
@@ -328,16 +336,23 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     so that an edit encodes one exercise again, not ten thousand."""
     links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
     entries = memo.each(custom_routine_entry, lambda e: (
-        e.slug, f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"),
-        (guide.exercises,), shared=(links,))
-    exercises = "{" + ", ".join(entry for _, entry in sorted(entries)) + "}"
+        f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"), (guide.exercises,),
+        shared=(links,))
+    slugs = _slugs(guide, memo)
+    by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
+    exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
     data = f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}'
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
 
 
+def _slugs(guide: Guide, memo: Memo) -> tuple[str, ...]:
+    """The exercises' slugs in their order, the same tuple as last time while they are equal (as after most edits)."""
+    return memo.same(_slugs, tuple(map(attrgetter("slug"), guide.exercises)))
+
+
 def _schema_pages(guide: Guide, memo: Memo) -> list[Page]:
     """schema/<kind>.json: the JSON Schemas editors can check content files against."""
-    slugs = memo.same(_schema_pages, tuple(e.slug for e in guide.exercises))  # an edit seldom changes them
+    slugs = _slugs(guide, memo)
 
     def pages() -> list[Page]:
         schemas = editor_schemas(list(guide.muscle_names), sorted(slugs))
