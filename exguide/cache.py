@@ -65,17 +65,18 @@ class Memo:
 
     The stages of `serve`'s rebuilds return the same object for what did not change (the reader, for a file
     whose bytes are the same), so identity says "unchanged" for the price of an `is`. Each entry holds its
-    inputs, so no other object can take their ids while it lives. Like GenerationCache, it keeps after
-    each build only what that build used.
+    inputs, so no other object can take their ids while it lives.
+
+    Entries of `get` are kept, like GenerationCache's, only while builds use them. What `each` and `same`
+    keep has a name and is replaced by the next call with that name, so it is kept until then: a call
+    nested in a `get` that was found is not made at all, and must still be there when the outer one misses.
     """
 
     def __init__(self) -> None:
         self._current: dict[tuple[int, ...], tuple[tuple, object]] = {}
         self._previous: dict[tuple[int, ...], tuple[tuple, object]] = {}
         self._equal: dict[Hashable, object] = {}
-        self._equal_used: dict[Hashable, object] = {}
         self._sequences: dict[Hashable, _Sequence] = {}
-        self._sequences_used: dict[Hashable, _Sequence] = {}
 
     def get(self, inputs: tuple, make: Callable[[], Value]) -> Value:
         """`make()`, or what it gave last time for the very same `inputs` (the same objects, in order).
@@ -97,38 +98,34 @@ class Memo:
         speed of C: one edit in ten thousand rows costs one `make`, not ten thousand lookups."""
         columns = tuple(map(tuple, columns))
         count = len(columns[0]) if columns else 0
-        last = self._sequences_used.get(name) or self._sequences.get(name)
+        last = self._sequences.get(name)
         if last is None or len(last.shared) != len(shared) or any(map(is_not, shared, last.shared)):
             results = tuple(make(*row) for row in zip(*columns))
         else:
             results = last.remade(make, columns, count)
-        self._sequences_used[name] = _Sequence(shared, columns, results)
+        self._sequences[name] = _Sequence(shared, columns, results)
         return results
 
     def same(self, name: Hashable, value: Value) -> Value:
         """`value`, or the value kept under `name` when it is equal: equal results become the same object,
         so that what is made from them is found again by identity."""
-        kept = self._equal_used.get(name, self._equal.get(name))
+        kept = self._equal.get(name)
         if kept is not None and type(kept) is type(value) and kept == value:
             value = kept  # type: ignore[assignment]
-        self._equal_used[name] = value
+        self._equal[name] = value
         return value
 
     def last(self, name: Hashable, default: Value) -> Value:
         """What `same` kept under `name` last, to make the next value from."""
-        return self._equal_used.get(name, self._equal.get(name, default))  # type: ignore[return-value]
+        return self._equal.get(name, default)  # type: ignore[return-value]
 
     def next_build(self, keep_all: bool = False) -> None:
         """Start a build; `keep_all` when the last one stopped part way (an error), which says nothing about
         what is stale."""
         if keep_all:
             self._previous, self._current = {**self._previous, **self._current}, {}
-            self._equal, self._equal_used = {**self._equal, **self._equal_used}, {}
-            self._sequences, self._sequences_used = {**self._sequences, **self._sequences_used}, {}
         else:
             self._previous, self._current = self._current, {}
-            self._equal, self._equal_used = self._equal_used, {}
-            self._sequences, self._sequences_used = self._sequences_used, {}
 
 
 @dataclass(frozen=True)
