@@ -5,6 +5,7 @@ Every problem in every file is collected before the build gives up, so the autho
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import attrgetter, is_not, itemgetter, not_
@@ -91,15 +92,20 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
 
 
 def _in_order(exercises: dict[str, Exercise], memo: Memo) -> tuple[Exercise, ...]:
-    """The exercises by title, then slug. When every exercise keeps its slug and its place, the last order
-    with the edited ones put in their places, which spares sorting ten thousand after each edit."""
+    """The exercises by title, then slug. While the slugs stay the same, the last order with the edited
+    exercises put in their places, which spares sorting ten thousand after each edit."""
     last: tuple[Exercise, ...] = memo.last(_in_order, ())
-    if len(last) == len(exercises):
-        order = tuple(map(exercises.get, map(attrgetter("slug"), last)))
-        if all(order[n] is not None and _order_key(order[n]) == _order_key(last[n])
-               for n in compress(range(len(order)), map(is_not, order, last))):
-            return memo.same(_in_order, order)
-    return memo.same(_in_order, tuple(sorted(exercises.values(), key=_order_key)))
+    order = list(map(exercises.get, map(attrgetter("slug"), last)))
+    moving = [place for place in compress(range(len(order)), map(is_not, order, last))
+              if order[place] is None or _order_key(order[place]) != _order_key(last[place])]
+    if len(last) != len(exercises) or None in order or len(moving) > 64:  # came, went, or many retitled
+        return memo.same(_in_order, tuple(sorted(exercises.values(), key=_order_key)))
+    moved = [order[place] for place in moving]
+    for place in reversed(moving):
+        del order[place]
+    for exercise in moved:  # the rest is still in order
+        bisect.insort(order, exercise, key=_order_key)
+    return memo.same(_in_order, tuple(order))
 
 
 def _order_key(exercise: Exercise) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -92,7 +92,21 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     return output, rendered
 
 
-FRAGMENTS_PER_BLOCK = 16
+BLOCK_CUT = 16  # on average, a block of fragments ends after one item in this many
+LONGEST_BLOCK = 64
+
+
+def blocks(items: tuple) -> Iterator[tuple]:
+    """The items in runs, each ending after an item whose identity hashes to 0 modulo BLOCK_CUT (or at
+    LONGEST_BLOCK items). Where a run ends depends on its items, not on their places: an item that comes,
+    goes or moves (a retitled exercise) changes the blocks around it, not every block after it."""
+    start = 0
+    for end, item in enumerate(items, 1):
+        if end - start == LONGEST_BLOCK or ((id(item) >> 4) * 0x9E3779B1 >> 20) % BLOCK_CUT == 0:
+            yield items[start:end]
+            start = end
+    if start < len(items):
+        yield items[start:]
 
 
 def render_page(environment: jinja2.Environment, page: Page,
@@ -142,8 +156,7 @@ def render_page(environment: jinja2.Environment, page: Page,
         # Each part is Markup already: joined as plain text, they are not looked at again for escaping.
         return Markup("\n".join(
             kept((template_name, page.path, names, shared, tuple(map(id, piece))), lambda: (piece, block(piece)))[1]
-            for piece in (items[start:start + FRAGMENTS_PER_BLOCK]
-                          for start in range(0, len(items), FRAGMENTS_PER_BLOCK))))
+            for piece in blocks(items)))
 
     template = environment.get_template(page.template)
     return template.render(page.context, url=url, page_path=page.path, fragment=fragment,

@@ -223,3 +223,21 @@ def test_memo_each_gives_each_row_its_own_result_through_random_edits():
         results = memo.each("rows", lambda item, other: (item, other), (items, others))
         assert len(results) == len(items)
         assert all(result[0] is item and result[1] is other for result, item, other in zip(results, items, others))
+
+
+def test_the_order_kept_through_retitles_is_the_sorted_order():
+    from dataclasses import replace
+    from exguide.assemble import _in_order
+    from exguide.cache import Memo
+    from exguide.model import Exercise
+    from exguide.schema import Dose
+    random = __import__("random").Random(5)
+    titles = ["Calf raise", "calf raise", "Bridge", "Plank", "Zig", "Ankle", "Wall sit"]
+    exercises = {f"e{n:03d}": Exercise(f"e{n:03d}", random.choice(titles), "", (), (), (), None, None, None, Dose(), (),
+                                       (), (), "", (), Path(f"e{n:03d}.md")) for n in range(300)}
+    memo = Memo()
+    for _ in range(60):
+        for slug in random.sample(sorted(exercises), random.choice([1, 2, 5, 80])):
+            exercises[slug] = replace(exercises[slug], title=random.choice(titles))
+        order = _in_order(exercises, memo)
+        assert order == tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))
