@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import compress
 from operator import is_not
-from typing import Callable, Generic, Hashable, Iterable, Iterator, Sequence, TypeVar
+from typing import Callable, Collection, Generic, Hashable, Iterable, Iterator, Sequence, TypeVar
 
 Value = TypeVar("Value")
 
@@ -58,6 +58,40 @@ class GenerationCache(Generic[Value]):
         self._previous.clear()
         self._current.clear()
         self._made.clear()
+
+
+class PageParts:
+    """Parts of pages (see `fragments` in render.py) kept from build to build, page by page.
+
+    A page's parts are replaced by those it uses each time it renders, and kept as long as it does not
+    render: a rebuild renders only the pages an edit touches, and the next edit may touch others."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, dict[Hashable, object]] = {}
+
+    def of(self, page_path: str) -> "RenderingParts":
+        """The parts store of one rendering of the page at `page_path`."""
+        kept, self._pages[page_path] = self._pages.get(page_path, {}), {}
+        return RenderingParts(kept, self._pages[page_path])
+
+    def keep_only(self, page_paths: Collection[str]) -> None:
+        """Forget the pages that are gone."""
+        for gone in set(self._pages).difference(page_paths):
+            del self._pages[gone]
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+class RenderingParts:
+    def __init__(self, kept: dict[Hashable, object], used: dict[Hashable, object]) -> None:
+        self._kept, self._used = kept, used
+
+    def get(self, key: Hashable, make: Callable[[], Value]) -> Value:
+        """The part for `key`: made only when this page did not make it the last time it rendered."""
+        if key not in self._used:
+            self._used[key] = self._kept[key] if key in self._kept else make()
+        return self._used[key]  # type: ignore[return-value]
 
 
 class Memo:

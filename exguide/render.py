@@ -10,7 +10,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
-from .cache import GenerationCache, Memo
+from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
 from .parallel import run_shared
 from .plan import Page, SitePlan, path_of, public_url, relative_url
@@ -37,7 +37,7 @@ class SiteRenderer:
 
     def __init__(self, template_dir: Path) -> None:
         self.template_dir = template_dir
-        self.fragments: GenerationCache[Markup] = GenerationCache()
+        self.fragments = PageParts()
         self.memo = Memo()
         self.rendered = 0  # pages rendered by the last build
         self._failed = False  # a build that stopped part way says nothing about which pages are gone
@@ -52,16 +52,16 @@ class SiteRenderer:
             self.memo = Memo()
             self.environment = make_environment(self.template_dir)
             self._templates_digest = digest
-        self.fragments.next_build()
         self.memo.next_build(keep_all=self._failed)
         self._failed = True
         files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo)
+        self.fragments.keep_only(files)
         self._failed = False
         return files
 
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                fragments: GenerationCache[Markup] | None = None, memo: Memo | None = None
+                fragments: PageParts | None = None, memo: Memo | None = None
                 ) -> tuple[dict[str, bytes], int]:
     """Every output file of the plan, by its site path, and how many pages were rendered (not found in
     `memo`); template mistakes are content errors."""
@@ -73,7 +73,8 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         nonlocal rendered
         rendered += 1
         try:
-            return render_page(environment, page, fragments).encode("utf-8")
+            parts = fragments.of(page.path) if fragments is not None else None
+            return render_page(environment, page, parts).encode("utf-8")
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
@@ -110,7 +111,8 @@ def blocks(items: tuple) -> Iterator[tuple]:
 
 
 def render_page(environment: jinja2.Environment, page: Page,
-                fragments: GenerationCache[Markup] | None = None) -> str:
+                parts: RenderingParts | None = None) -> str:
+    """The page's text. `parts` keeps the page's fragments from the last time it rendered, for `serve`."""
     site = page.context.get("site")
     canonical = public_url(site, page.path) if site is not None else None
 
@@ -120,10 +122,10 @@ def render_page(environment: jinja2.Environment, page: Page,
         return relative_url(page.path, path_of(target))
 
     def kept(key: tuple, render: Callable[[], Markup]) -> Markup:
-        if fragments is None:
+        if parts is None:
             return render()
         try:
-            return fragments.get(key, render)
+            return parts.get(key, render)
         except TypeError:  # a part of the context that cannot be hashed: made every time
             return render()
 
@@ -181,7 +183,7 @@ class FolderJob:
     keys: tuple[str, ...]  # each page's cache key, in the same order
     kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
     template_dir: Path
-    templates_digest: str  # of the whole templates folder, which the workers' fragment caches depend on
+    templates_digest: str  # of the whole templates folder, for the workers' template environments
     staging: Path
 
 
@@ -225,12 +227,12 @@ def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], N
 
 def _render_pieces(indices: list[int]) -> FolderResult:
     job = _job
-    environment, fragments = _worker_renderer(job.template_dir, job.templates_digest)
+    environment = _worker_environment(job.template_dir, job.templates_digest)
     result = FolderResult()
     for index in indices:
         page, key = job.pages[index], job.keys[index]
         try:
-            data = render_page(environment, page, fragments).encode("utf-8")
+            data = render_page(environment, page).encode("utf-8")
         except jinja2.TemplateError as error:
             result.problems.add(_template_problem(error, job.template_dir))
             continue
@@ -256,15 +258,16 @@ def _fits(page: Page) -> bool:
     return sheet.fits if sheet is not None else True
 
 
-_renderers: dict[tuple[Path, str], tuple[jinja2.Environment, GenerationCache[Markup]]] = {}
+_environments: dict[tuple[Path, str], jinja2.Environment] = {}
 
 
-def _worker_renderer(template_dir: Path, digest: str) -> tuple[jinja2.Environment, GenerationCache[Markup]]:
-    """One template environment and fragment cache per process and state of the templates."""
-    if (template_dir, digest) not in _renderers:
-        _renderers.clear()
-        _renderers[template_dir, digest] = (make_environment(template_dir), GenerationCache())
-    return _renderers[template_dir, digest]
+def _worker_environment(template_dir: Path, digest: str) -> jinja2.Environment:
+    """One template environment per process and state of the templates. (A build that renders each page
+    once keeps no fragments: no other page would use them.)"""
+    if (template_dir, digest) not in _environments:
+        _environments.clear()
+        _environments[template_dir, digest] = make_environment(template_dir)
+    return _environments[template_dir, digest]
 
 
 def page_keys(pages: tuple[Page, ...], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:

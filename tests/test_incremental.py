@@ -241,3 +241,27 @@ def test_the_order_kept_through_retitles_is_the_sorted_order():
             exercises[slug] = replace(exercises[slug], title=random.choice(titles))
         order = _in_order(exercises, memo)
         assert order == tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))
+
+
+def test_a_page_keeps_its_parts_until_it_renders_again_whatever_other_pages_render():
+    from exguide.cache import PageParts
+    store, made = PageParts(), []
+
+    def render(path: str, keys: list[str]) -> None:
+        parts = store.of(path)
+        for key in keys:
+            parts.get(key, lambda: made.append((path, key)) or key.upper())
+
+    render("a", ["x", "y"])
+    for _ in range(3):
+        render("b", ["x"])  # builds that render other pages only
+    made.clear()
+    render("a", ["x", "z"])
+    assert made == [("a", "z")]  # its own parts are still there, and only those of this rendering stay
+    made.clear()
+    render("a", ["y"])
+    assert made == [("a", "y")]
+    store.keep_only(["b"])
+    made.clear()
+    render("a", ["y"])
+    assert made == [("a", "y")]
