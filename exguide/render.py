@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         rendered += 1
         try:
             parts = fragments.of(page.path) if fragments is not None else None
-            return render_page(environment, page, parts).encode("utf-8")
+            return render_page(environment, page, parts)
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
@@ -110,10 +111,15 @@ def blocks(items: tuple) -> Iterator[tuple]:
         yield items[start:]
 
 
-def render_page(environment: jinja2.Environment, page: Page,
-                parts: RenderingParts | None = None) -> str:
-    """The page's text. `parts` keeps the page's fragments from the last time it rendered, for `serve`."""
+# Where a list of fragments goes in a page's text: no template or content writes it (a YAML string could hold
+# a NUL, but not this random word around it).
+_SPLICE = f"\x00exguide-{secrets.token_hex(8)}\x00"
+
+
+def render_page(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None) -> bytes:
+    """The page, in UTF-8. `parts` keeps the page's fragments from the last time it rendered, for `serve`."""
     site = page.context.get("site")
+    spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once the page is encoded
     canonical = public_url(site, page.path) if site is not None else None
 
     def url(target: object) -> str:
@@ -142,7 +148,11 @@ def render_page(environment: jinja2.Environment, page: Page,
                        ) -> Markup:
         """`fragment(template_name, ...)` for each of `items`, one line each: an item is the value of `names`,
         or the values of a tuple of names. They are kept by blocks, so that a page listing every exercise
-        renders again only the block with the edited one, and looks up a few dozen blocks, not every item."""
+        renders again only the block with the edited one, and looks up a few hundred blocks, not every item.
+
+        The blocks are kept encoded and go into the page's bytes as they are: a page of ten thousand
+        sections is not joined, copied and encoded again as text for each edit. So what this returns is
+        a mark, to be written into the page as it is, not filtered."""
         names = (names,) if isinstance(names, str) else names
         template = environment.get_template(template_name)
 
@@ -155,14 +165,19 @@ def render_page(environment: jinja2.Environment, page: Page,
         # A block is known by its items' identities, which the plan keeps while they do not change: hashing
         # ten thousand exercises on every rebuild cost more than rendering the one that changed. The entry
         # holds its items, so no other object can take their ids while it lives.
-        # Each part is Markup already: joined as plain text, they are not looked at again for escaping.
-        return Markup("\n".join(
-            kept((template_name, page.path, names, shared, tuple(map(id, piece))), lambda: (piece, block(piece)))[1]
-            for piece in blocks(items)))
+        encoded = [kept((template_name, page.path, names, shared, tuple(map(id, piece))),
+                        lambda: (piece, block(piece).encode("utf-8")))[1] for piece in blocks(items)]
+        spliced.append([line for block_bytes in encoded for line in (b"\n", block_bytes)][1:])
+        return Markup(f"{_SPLICE}{len(spliced) - 1}{_SPLICE}")
 
     template = environment.get_template(page.template)
-    return template.render(page.context, url=url, page_path=page.path, fragment=fragment,
-                           fragments=fragments_each, canonical=canonical)
+    text = template.render(page.context, url=url, page_path=page.path, fragment=fragment,
+                           fragments=fragments_each, canonical=canonical).encode("utf-8")
+    if not spliced:
+        return text
+    pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number
+    return b"".join([pieces[0], *(part for number, after in zip(pieces[1::2], pieces[2::2])
+                                  for part in (*spliced[int(number)], after))])
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
@@ -232,7 +247,7 @@ def _render_pieces(indices: list[int]) -> FolderResult:
     for index in indices:
         page, key = job.pages[index], job.keys[index]
         try:
-            data = render_page(environment, page).encode("utf-8")
+            data = render_page(environment, page)
         except jinja2.TemplateError as error:
             result.problems.add(_template_problem(error, job.template_dir))
             continue
