@@ -43,7 +43,8 @@ def test_the_dependency_map_follows_extends_imports_and_fragments():
     templates = TemplateDigests(make_environment(PROJECT_DIR / "templates"), PROJECT_DIR / "templates")
     assert templates.closure("exercises.html") == {"exercises.html", "base.html", "exercise-card.html"}
     assert templates.closure("print.html") == {"print.html", "base.html", "macros.html", "exercise-card.html",
-                                               "booklet-exercise.html", "booklet-contents-entry.html"}
+                                               "booklet-exercise.html", "booklet-contents-entry.html",
+                                               "booklet-routine.html"}
     assert templates.closure("search-shard.js") == {"search-shard.js"}
 
 
