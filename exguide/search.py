@@ -6,8 +6,8 @@ files its words need, however large the guide.
 
 from __future__ import annotations
 
-import bisect
 import functools
+from array import array
 import re
 import unicodedata
 from collections import defaultdict
@@ -47,7 +47,25 @@ def _weighted_terms(exercise: Exercise) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(weights.items()))
 
 
-Postings = list[list[int]]  # [[document, weight], …] in document order
+Postings = array  # document, weight, document, weight… in document order: a million of them at 10,000
+# exercises, which as lists of [document, weight] took a hundred megabytes
+
+
+def postings_json(postings: Postings) -> list[list[int]]:
+    """The postings as the browser reads them: [[document, weight], …]."""
+    return list(map(list, zip(postings[::2], postings[1::2])))
+
+
+def _place(postings: Postings, document: int) -> int:
+    """Where `document`'s pair is, or would go, counted in pairs."""
+    low, high = 0, len(postings) // 2
+    while low < high:
+        middle = (low + high) // 2
+        if postings[2 * middle] < document:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 class SearchIndex:
@@ -88,10 +106,10 @@ class SearchIndex:
             before, after = dict(_weighted_terms(self.exercises[number])), dict(_weighted_terms(exercises[number]))
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
-                    postings = shard(term).get(term, [])
-                    place = bisect.bisect_left(postings, [number])
-                    replaced = 1 if place < len(postings) and postings[place][0] == number else 0
-                    added = [[number, after[term]]] if term in after else []
+                    postings = shard(term).get(term, array("l"))
+                    place = 2 * _place(postings, number)
+                    replaced = 2 if place < len(postings) and postings[place] == number else 0
+                    added = array("l", (number, after[term]) if term in after else ())
                     shard(term)[term] = postings[:place] + added + postings[place + replaced:]
         terms = dict(self.terms)
         for name, entries in touched.items():
@@ -114,10 +132,10 @@ def search_index(exercises: tuple[Exercise, ...], links: dict[str, str]) -> tupl
 
     `links` maps each exercise's slug to its address relative to the search page.
     """
-    postings: dict[str, Postings] = defaultdict(list)
+    postings: dict[str, Postings] = defaultdict(lambda: array("l"))
     for number, exercise in enumerate(exercises):
         for term, weight in _weighted_terms(exercise):
-            postings[term].append([number, weight])
+            postings[term].extend((number, weight))
     terms: dict[str, dict[str, Postings]] = defaultdict(dict)
     for term in sorted(postings):
         terms[shard_of(term)][term] = postings[term]
