@@ -11,6 +11,8 @@ from array import array
 import re
 import unicodedata
 from collections import defaultdict
+from itertools import compress
+from operator import is_not
 
 from .body import plain_text
 from .model import Exercise
@@ -84,7 +86,7 @@ class SearchIndex:
         self.documents: dict[int, list[dict]] = {}
 
     def update(self, exercises: tuple[Exercise, ...], links: dict[str, str]) -> None:
-        changed = [n for n, (old, new) in enumerate(zip(self.exercises, exercises)) if old is not new]
+        changed = list(compress(range(len(exercises)), map(is_not, self.exercises, exercises)))
         same_order = len(exercises) == len(self.exercises) and all(
             self.exercises[n].slug == exercises[n].slug for n in changed)
         if not same_order or len(changed) > self.MOST_CHANGES:
