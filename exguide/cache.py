@@ -84,6 +84,8 @@ class PageParts:
 
 
 class RenderingParts:
+    """The parts of one page as it renders: those it made last time, and those it uses now."""
+
     def __init__(self, kept: dict[Hashable, object], used: dict[Hashable, object]) -> None:
         self._kept, self._used = kept, used
 
