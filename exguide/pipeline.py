@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable, Collection, Mapping
@@ -53,11 +54,13 @@ class Builder:
         self.memo = Memo()
         self._finished = True  # whether the last plan got to its end
 
-    def _plan(self, workers: int = 1) -> tuple[Guide, SitePlan]:
-        """The guide and its plan, once `self.reader` has been told what changed."""
+    def _plan(self, workers: int = 1, every_file: bool = True) -> tuple[Guide, SitePlan]:
+        """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
+        every file again, which a build without a watcher does)."""
         options = self.options
-        for cache in (self.reader.cache, self.bodies.cache):
-            cache.next_build()
+        if every_file:  # a build that reads only the changed files must not drop what the others left
+            for cache in (self.reader.cache, self.bodies.cache):
+                cache.next_build()
         self.memo.next_build(keep_all=not self._finished)
         self._finished = False
         if workers > 1:
@@ -73,8 +76,11 @@ class Builder:
         With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
         `changes` are the files a watcher saw change since the last build, if one watches.
         """
+        if changes is not None:  # the templates are not the reader's: an edit of one must not read content again
+            templates = os.path.realpath(self.options.template_dir) + os.sep
+            changes = [path for path in changes if not os.path.realpath(path).startswith(templates)]
         self.reader.changed(changes)
-        guide, plan = self._plan()
+        guide, plan = self._plan(every_file=changes is None)
         files = self.pages.render(plan)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
             printed, plan = print_routines(plan, self.options.template_dir)

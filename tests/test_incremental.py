@@ -265,3 +265,28 @@ def test_a_page_keeps_its_parts_until_it_renders_again_whatever_other_pages_rend
     made.clear()
     render("a", ["y"])
     assert made == [("a", "y")]
+
+
+def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown_again(tmp_path, monkeypatch):
+    """Rebuilds told of one file ask the caches for that file only; they must not drop what the others left
+    there, and a template's path must not send the reader back to every content file."""
+    from exguide import body
+    content = make_guide(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    builder = Builder(options(tmp_path, templates))
+    builder.render(changes=())
+    exercise = content / "exercises/calf-raise.md"
+    for step in ("3. Lower very slowly.", "3. Lower slowly."):
+        exercise.write_text(exercise.read_text().replace("3. Lower slowly.", step))
+        builder.render(changes=[str(exercise.absolute())])
+    converted: list[str] = []
+    real_convert = body.BodyRenderer._convert
+    monkeypatch.setattr(body.BodyRenderer, "_convert", lambda self, text: (converted.append(text),
+                                                                           real_convert(self, text))[1])
+    template = templates / "exercise.html"
+    template.write_text(template.read_text().replace("<h1>", '<h1 class="title">', 1))
+    site = builder.render(changes=[str(template.absolute())])
+    assert b'<h1 class="title">' in site.files["exercises/calf-raise/index.html"]
+    builder.render(changes=None)  # as after serve starts: every file read again
+    assert converted == []
