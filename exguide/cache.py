@@ -67,20 +67,20 @@ class PageParts:
     render: a rebuild renders only the pages an edit touches, and the next edit may touch others."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, dict[Hashable, object]] = {}
+        self._pages: dict[str, tuple[Hashable, dict[Hashable, object]]] = {}
 
-    def of(self, page_path: str) -> "RenderingParts":
-        """The parts store of one rendering of the page at `page_path`."""
-        kept, self._pages[page_path] = self._pages.get(page_path, {}), {}
-        return RenderingParts(kept, self._pages[page_path])
+    def of(self, page_path: str, version: Hashable = None) -> "RenderingParts":
+        """The parts store of one rendering of the page at `page_path`; what it kept is dropped when the
+        `version` (of its templates) is another."""
+        last_version, kept = self._pages.get(page_path, (None, {}))
+        used: dict[Hashable, object] = {}
+        self._pages[page_path] = (version, used)
+        return RenderingParts(kept if last_version == version else {}, used)
 
     def keep_only(self, page_paths: Collection[str]) -> None:
         """Forget the pages that are gone."""
         for gone in set(self._pages).difference(page_paths):
             del self._pages[gone]
-
-    def clear(self) -> None:
-        self._pages.clear()
 
 
 class RenderingParts:

@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from itertools import compress, repeat
-from operator import and_, not_, rshift, xor
+from operator import and_, attrgetter, not_, rshift, xor
 from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
@@ -35,8 +35,9 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
 
 
 class SiteRenderer:
-    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo) is not
-    rendered again, nor is a part of a page kept by `fragment`, until any template changes."""
+    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo), and
+    whose template with all it uses is unchanged, is not rendered again; nor is a part of a page kept by
+    `fragment` or `fragments`."""
 
     def __init__(self, template_dir: Path) -> None:
         self.template_dir = template_dir
@@ -46,37 +47,43 @@ class SiteRenderer:
         self._failed = False  # a build that stopped part way says nothing about which pages are gone
         self._templates_digest = ""
         self.environment = make_environment(template_dir)
+        self._templates = TemplateDigests(self.environment, template_dir)
 
     def render(self, plan: SitePlan) -> dict[str, bytes]:
         """Every output file of the plan, by its site path; template mistakes are content errors."""
         digest = folder_digest(self.template_dir)
         if digest != self._templates_digest:
-            self.fragments.clear()
-            self.memo = Memo()
             self.environment = make_environment(self.template_dir)
+            self._templates = TemplateDigests(self.environment, self.template_dir)
             self._templates_digest = digest
         self.memo.next_build(keep_all=self._failed)
         self._failed = True
-        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo)
+        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo,
+                                           self._templates)
         self.fragments.keep_only(files)
         self._failed = False
         return files
 
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                fragments: PageParts | None = None, memo: Memo | None = None
-                ) -> tuple[dict[str, bytes], int]:
+                fragments: PageParts | None = None, memo: Memo | None = None,
+                templates: TemplateDigests | None = None) -> tuple[dict[str, bytes], int]:
     """Every output file of the plan, by its site path, and how many pages were rendered (not found in
     `memo`); template mistakes are content errors."""
     environment = environment or make_environment(template_dir)
+    templates = templates or TemplateDigests(environment, template_dir)
     memo = memo or Memo()
     rendered = 0
+    # Each page's template with all it uses, as the same string object while it is unchanged: a page
+    # renders again when its template does, and only then.
+    versions = {name: memo.same((TemplateDigests, name), templates[name])
+                for name in set(map(attrgetter("template"), plan.pages))}
 
-    def render(page: Page) -> bytes | Problem:
+    def render(page: Page, version: str) -> bytes | Problem:
         nonlocal rendered
         rendered += 1
         try:
-            parts = fragments.of(page.path) if fragments is not None else None
+            parts = fragments.of(page.path, version) if fragments is not None else None
             return render_page(environment, page, parts)
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
@@ -84,7 +91,8 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
             return _template_problem(error, template_dir)
 
     try:
-        made = memo.each(render_site, render, (plan.pages,))
+        made = memo.each(render_site, render, (plan.pages, tuple(map(versions.__getitem__,
+                                                                     map(attrgetter("template"), plan.pages)))))
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({_template_problem(error, template_dir)}) from None
     problems = {outcome for outcome in made if isinstance(outcome, Problem)}

@@ -288,5 +288,12 @@ def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown
     template.write_text(template.read_text().replace("<h1>", '<h1 class="title">', 1))
     site = builder.render(changes=[str(template.absolute())])
     assert b'<h1 class="title">' in site.files["exercises/calf-raise/index.html"]
+    assert builder.pages.rendered == sum(path.startswith("exercises/") and path != "exercises/index.html"
+                                         for path in site.files)  # the pages of that template, no others
+    card = templates / "exercise-card.html"  # a fragment of the lists: their kept blocks are made again
+    card.write_text(card.read_text().replace("<p>{{ exercise.summary }}", '<p class="summary">{{ exercise.summary }}'))
+    site = builder.render(changes=[str(card.absolute())])
     builder.render(changes=None)  # as after serve starts: every file read again
     assert converted == []
+    assert b'<p class="summary">' in site.files["index.html"]
+    assert site.files == Builder(options(tmp_path, templates)).render().files
