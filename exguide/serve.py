@@ -4,8 +4,9 @@ The `livereload` package stays inside this module, so that it could be replaced:
 its browser client and its handlers are used, but not its file watcher, which polls every 800 ms,
 runs builds on the server's own thread and drops a reload that comes within 3 s of the last one.
 Instead, watchfiles reports saves (a burst of saves as one), the rebuild runs on a thread of its own,
-and the reload is signalled once the rebuild's files are written. Pages are served with no-cache
-headers and never as "304 Not Modified", so a reload always shows the new page.
+and the reload is signalled as soon as the server has the rebuild's files: it serves the last build from
+memory, and writes the files to the output folder meanwhile. Pages are served with no-cache headers and
+never as "304 Not Modified", so a reload always shows the new page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import mimetypes
 import threading
 import time
 import webbrowser
@@ -27,7 +29,7 @@ from tornado.websocket import WebSocketClosedError
 
 from .pipeline import Builder, BuildOptions
 from .problems import ContentError, Problem
-from .write import update_site
+from .write import changed_files, update_site
 
 SETTLE_SECONDS = 2.0  # PDFs are made once edits have stopped for this long
 
@@ -51,14 +53,18 @@ class Rebuilder:
         self.builder, self.state, self.log = builder, state, log
         self._lock = threading.Lock()  # one build at a time: the first build and the watcher's may meet
 
-    def rebuild(self, with_pdfs: bool = False, changes: Collection[str] | None = None) -> list[str]:
+    def rebuild(self, with_pdfs: bool = False, changes: Collection[str] | None = None,
+                ready: Callable[[list[str]], None] = lambda changed: None) -> list[str]:
         """Build and write what changed; the site paths written, or [] when the build failed.
 
-        `changes`: the paths the watcher reported since the last rebuild; None to look at every file."""
+        `changes`: the paths the watcher reported since the last rebuild; None to look at every file.
+        `ready` is told what changed as soon as the server serves the new files, from memory, before
+        they are written to the output folder."""
         with self._lock:
-            return self._rebuild(with_pdfs, changes)
+            return self._rebuild(with_pdfs, changes, ready)
 
-    def _rebuild(self, with_pdfs: bool, changes: Collection[str] | None) -> list[str]:
+    def _rebuild(self, with_pdfs: bool, changes: Collection[str] | None,
+                 ready: Callable[[list[str]], None]) -> list[str]:
         started = time.perf_counter()
         try:
             site = self.builder.render(print_pdfs=with_pdfs, changes=changes)
@@ -72,8 +78,12 @@ class Rebuilder:
         if with_pdfs:
             self.state.pdfs = {path: site.files[path] for path in site.pdf_paths}
         files = {**{p: self.state.pdfs[p] for p in site.pdf_paths if p in self.state.pdfs}, **site.files}
-        first = self.state.files is None
-        changed = update_site(files, self.builder.options.out_dir, self.state.files)
+        previous, first = self.state.files, self.state.files is None
+        changed = changed_files(files, previous)
+        if not first:
+            self.state.files = files  # served from now on, while the folder is brought up to date
+            ready(changed)
+        update_site(files, self.builder.options.out_dir, previous, changed)
         self.state.files = files
         # What the build keeps for the next one is millions of objects that live on: the cycle collector
         # need not walk them again and again, which made a rebuild of 10,000 exercises stall for a second.
@@ -111,6 +121,24 @@ class SiteHandler(web.StaticFileHandler):
     def initialize(self, path: str, default_filename: str, state: ServeState, port: int) -> None:
         super().initialize(path, default_filename)
         self.state, self.port = state, port
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        """A file of the last build from memory, where the server has it: a rebuild's files are served
+        (and the pages reloaded) before they are written to the folder. Anything else from the folder."""
+        site_path = path + "index.html" if path == "" or path.endswith("/") else path
+        data = (self.state.files or {}).get(site_path)
+        if data is None or site_path.endswith(".pdf"):  # PDF viewers ask for ranges, which the folder serves
+            if (self.state.files or {}).get(path + "/index.html") is not None:
+                self.redirect(self.request.path + "/", permanent=True)
+                return
+            await super().get(path, include_body)
+            return
+        self.set_header("Content-Type", mimetypes.guess_type(site_path)[0] or "application/octet-stream")
+        self.set_extra_headers(site_path)
+        page = inject(data, self.port, self.state) if site_path.endswith(".html") else data
+        self.set_header("Content-Length", len(page))
+        if include_body:
+            self.write(page)
 
     def set_extra_headers(self, path: str) -> None:
         self.set_header("Cache-Control", "no-store, max-age=0")
@@ -229,21 +257,26 @@ class DevServer:
             if changes or not caught_up:
                 if changes:
                     self.log("Changed: " + ", ".join(sorted(Path(path).name for _, path in changes)))
-                problems_before = self.state.problems
-                changed = self.rebuilder.rebuild(changes=[path for _, path in changes] if caught_up else None)
+                problems_before, reloaded = self.state.problems, self.state.generation
+                changed = self.rebuilder.rebuild(changes=[path for _, path in changes] if caught_up else None,
+                                                 ready=self._reload_for)
                 caught_up = True
                 pdfs_due = pdfs_due or (self.options.pdfs and bool(changed))
-                if changed or self.state.problems != problems_before:
-                    self.state.generation += 1
-                    self._signal_reload()
+                if self.state.generation == reloaded and (changed or self.state.problems != problems_before):
+                    self._reload()  # the build failed, or was the first: nothing was served before it was written
             elif pdfs_due:  # no saves for SETTLE_SECONDS
                 pdfs_due = False
-                if any(path.endswith(".html") for path in self.rebuilder.rebuild(with_pdfs=True, changes=())):
-                    self.state.generation += 1
-                    self._signal_reload()
+                self.rebuilder.rebuild(with_pdfs=True, changes=(), ready=lambda changed: self._reload_for(
+                    [path for path in changed if path.endswith(".html")]))
 
-    def _signal_reload(self) -> None:
-        """Ask every open page to reload, from the server's own thread, now that the files are written."""
+    def _reload_for(self, changed: list[str]) -> None:
+        if changed:
+            self._reload()
+
+    def _reload(self) -> None:
+        """Count a new build, and ask every open page to reload, from the server's own thread, now that the
+        server has the new files."""
+        self.state.generation += 1
         if self._loop is not None:
             self._loop.add_callback(reload_pages)
 

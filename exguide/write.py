@@ -43,8 +43,18 @@ def _swap(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def update_site(files: dict[str, bytes], out_dir: Path, previous: dict[str, bytes] | None) -> list[str]:
-    """Bring `out_dir` from `previous` (what it holds) to `files`, writing only what changed.
+def changed_files(files: dict[str, bytes], previous: dict[str, bytes] | None) -> list[str]:
+    """The site paths whose bytes differ from `previous`, and those gone from it; all without a `previous`."""
+    if previous is None:
+        return sorted(files)
+    return sorted(path for path, data in files.items() if previous.get(path) != data) + \
+        sorted(set(previous).difference(files))
+
+
+def update_site(files: dict[str, bytes], out_dir: Path, previous: dict[str, bytes] | None,
+                changed: list[str] | None = None) -> list[str]:
+    """Bring `out_dir` from `previous` (what it holds) to `files`, writing only what changed (`changed`, when
+    the caller knows it already).
 
     Each file is replaced atomically, so a server reading the folder never sees half a file. Without a
     `previous`, or without the folder, the whole site is written at once instead. Returns what changed.
@@ -52,18 +62,18 @@ def update_site(files: dict[str, bytes], out_dir: Path, previous: dict[str, byte
     if previous is None or not out_dir.is_dir():
         write_site(files, out_dir)
         return sorted(files)
-    changed = sorted(path for path, data in files.items() if previous.get(path) != data)
+    changed = changed_files(files, previous) if changed is None else changed
     for site_path in changed:
         target = out_dir / _checked(site_path)
+        if site_path not in files:
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target, out_dir)
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = target.with_name(f".{target.name}.new")
         staging.write_bytes(files[site_path])
         staging.replace(target)
-    removed = sorted(set(previous) - set(files))
-    for site_path in removed:
-        (out_dir / _checked(site_path)).unlink(missing_ok=True)
-        _remove_empty_parents(out_dir / site_path, out_dir)
-    return changed + removed
+    return changed
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

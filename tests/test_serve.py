@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -122,6 +123,19 @@ def test_files_on_disk_never_carry_the_reload_script(server):
     assert b"/livereload.js" in served
     for page in server["site"].rglob("*.html"):
         assert b"livereload" not in page.read_bytes(), page
+
+
+def test_the_last_build_is_served_from_memory_so_pages_reload_before_the_folder_is_written(server):
+    (server["site"] / "exercises/calf-raise/index.html").unlink()
+    served = urllib.request.urlopen(server["url"] + "exercises/calf-raise/")
+    assert b"Calf raise" in served.read() and served.headers["Content-Type"].startswith("text/html")
+    script = urllib.request.urlopen(server["url"] + "assets/exercises-data.js")
+    assert script.headers["Content-Type"] in ("text/javascript", "application/javascript")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(server["url"] + "exercises/no-such-exercise/")
+    assert missing.value.code == 404
+    moved = urllib.request.urlopen(server["url"] + "exercises/calf-raise")  # the folder's address, followed
+    assert moved.url.endswith("/exercises/calf-raise/")
 
 
 def test_pages_are_never_cached(server):
