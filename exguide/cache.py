@@ -54,11 +54,6 @@ class GenerationCache(Generic[Value]):
         """What this build has used so far."""
         return dict(self._current)
 
-    def clear(self) -> None:
-        self._previous.clear()
-        self._current.clear()
-        self._made.clear()
-
 
 class PageParts:
     """Parts of pages (see `fragments` in render.py) kept from build to build, page by page.
