@@ -283,7 +283,8 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
     exercises, site = guide.exercises, guide.config
     previous, following = (None, *exercises[:-1]), (*exercises[1:], None)
     # Each exercise's routines, as the same tuple as last time while they are the same routines.
-    using = {slug: memo.same(("routines using", slug), routines) for slug, routines in guide.routines_by_exercise.items()}
+    using = {slug: memo.same(("routines using", slug), routines)
+             for slug, routines in guide.routines_by_exercise.items()}
     routines = tuple(map(using.get, map(attrgetter("slug"), exercises), repeat(())))
     return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row, links),
                      (exercises, previous, following, routines), shared=(site, links))
@@ -348,7 +349,8 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
 
 def _slugs(guide: Guide, memo: Memo) -> tuple[str, ...]:
     """The exercises' slugs in their order, the same tuple as last time while they are equal (as after most edits)."""
-    return memo.same(_slugs, tuple(map(attrgetter("slug"), guide.exercises)))
+    slugs = memo.get((_slugs, guide.exercises), lambda: tuple(map(attrgetter("slug"), guide.exercises)))
+    return memo.same(_slugs, slugs)
 
 
 def _schema_pages(guide: Guide, memo: Memo) -> list[Page]:
