@@ -98,7 +98,8 @@ def _in_order(exercises: dict[str, Exercise], memo: Memo) -> tuple[Exercise, ...
     order = list(map(exercises.get, map(attrgetter("slug"), last)))
     moving = [place for place in compress(range(len(order)), map(is_not, order, last))
               if order[place] is None or _order_key(order[place]) != _order_key(last[place])]
-    if len(last) != len(exercises) or None in order or len(moving) > 64:  # came, went, or many retitled
+    # (`all`, not `None in order`, which would call each Exercise's __eq__ against None.)
+    if len(last) != len(exercises) or not all(order) or len(moving) > 64:  # came, went, or many retitled
         return memo.same(_in_order, tuple(sorted(exercises.values(), key=_order_key)))
     moved = [order[place] for place in moving]
     for place in reversed(moving):

@@ -95,10 +95,10 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
                                                                      map(attrgetter("template"), plan.pages)))))
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({_template_problem(error, template_dir)}) from None
-    problems = {outcome for outcome in made if isinstance(outcome, Problem)}
+    problems = set(compress(made, map(isinstance, made, repeat(Problem))))
     if problems:
         raise ContentError(problems)
-    output = dict(zip((page.path for page in plan.pages), made))
+    output = dict(zip(map(attrgetter("path"), plan.pages), made))
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
     return output, rendered
