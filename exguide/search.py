@@ -36,8 +36,10 @@ def shard_of(term: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in term[:2])
 
 
-@functools.lru_cache(maxsize=65_536)  # a pure function of the exercise; serve asks again on every rebuild
-def _weighted_terms(exercise: Exercise) -> tuple[tuple[str, int], ...]:
+Weights = tuple[tuple[str, int], ...]  # an exercise's terms, each with its weight, in term order
+
+
+def weighted_terms(exercise: Exercise) -> Weights:
     muscles = " ".join(name for target in (*exercise.primary, *exercise.secondary)
                        for name in (target.name, *(g.name for g in target.groups)))
     fields = {"title": exercise.title, "muscle": muscles, "summary": exercise.summary,
@@ -82,6 +84,7 @@ class SearchIndex:
 
     def __init__(self) -> None:
         self.exercises: tuple[Exercise, ...] = ()
+        self.weights: tuple[Weights, ...] = ()  # each exercise's terms, in the same order
         self.terms: dict[str, dict[str, Postings]] = {}  # shard → term → postings, both in sorted order
         self.documents: dict[int, list[dict]] = {}
 
@@ -90,12 +93,21 @@ class SearchIndex:
         same_order = len(exercises) == len(self.exercises) and all(
             self.exercises[n].slug == exercises[n].slug for n in changed)
         if not same_order or len(changed) > self.MOST_CHANGES:
-            self.terms, self.documents = search_index(exercises, links)
+            known = dict(zip(map(id, self.exercises), self.weights))  # the ids are held by self.exercises
+            weights = tuple(known.get(id(exercise)) or weighted_terms(exercise) for exercise in exercises)
+            self.terms, self.documents = search_index(exercises, links, weights)
         elif changed:
-            self._patch(exercises, links, changed)
-        self.exercises = exercises
+            edited = list(self.weights)
+            for number in changed:
+                edited[number] = weighted_terms(exercises[number])
+            weights = tuple(edited)
+            self._patch(exercises, links, changed, weights)
+        else:
+            weights = self.weights
+        self.exercises, self.weights = exercises, weights
 
-    def _patch(self, exercises: tuple[Exercise, ...], links: dict[str, str], changed: list[int]) -> None:
+    def _patch(self, exercises: tuple[Exercise, ...], links: dict[str, str], changed: list[int],
+               weights: tuple[Weights, ...]) -> None:
         touched: dict[str, dict[str, Postings]] = {}  # copies of the shards this build changes
 
         def shard(term: str) -> dict[str, Postings]:
@@ -105,7 +117,7 @@ class SearchIndex:
             return touched[name]
 
         for number in changed:
-            before, after = dict(_weighted_terms(self.exercises[number])), dict(_weighted_terms(exercises[number]))
+            before, after = dict(self.weights[number]), dict(weights[number])
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
                     postings = shard(term).get(term, array("l"))
@@ -129,14 +141,16 @@ def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: in
             for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]]
 
 
-def search_index(exercises: tuple[Exercise, ...], links: dict[str, str]) -> tuple[dict, dict]:
-    """(term shards, document shards): {shard: {term: [[document, weight], …]}} and {n: [document, …]}.
+def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights: tuple[Weights, ...] | None = None
+                 ) -> tuple[dict, dict]:
+    """(term shards, document shards): {shard: {term: postings}} and {n: [document, …]}.
 
-    `links` maps each exercise's slug to its address relative to the search page.
+    `links` maps each exercise's slug to its address relative to the search page; `weights` are the
+    exercises' `weighted_terms`, when they are known already.
     """
     postings: dict[str, Postings] = defaultdict(lambda: array("l"))
-    for number, exercise in enumerate(exercises):
-        for term, weight in _weighted_terms(exercise):
+    for number, terms in enumerate(weights if weights is not None else map(weighted_terms, exercises)):
+        for term, weight in terms:
             postings[term].extend((number, weight))
     terms: dict[str, dict[str, Postings]] = defaultdict(dict)
     for term in sorted(postings):
