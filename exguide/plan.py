@@ -19,7 +19,7 @@ from slugify import slugify
 
 from .body import plain_text
 from .cache import Memo
-from .links import rewrite
+from .links import relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
@@ -88,19 +88,6 @@ def _(target: MuscleGroup) -> str:
 @path_of.register
 def _(target: Routine) -> str:
     return f"routines/{target.slug}/index.html"
-
-
-def relative_url(from_path: str, to_path: str) -> str:
-    """A link from one output file to another that works on any server sub-path and from disk.
-
-    Both are normalised site paths, so this is posixpath.relpath without its look at the working folder,
-    which made it the slowest part of rendering link-heavy pages.
-    """
-    folder, target = from_path.split("/")[:-1], to_path.split("/")
-    common = 0
-    while common < len(folder) and common < len(target) - 1 and folder[common] == target[common]:
-        common += 1
-    return "/".join([".."] * (len(folder) - common) + target[common:])
 
 
 def pdf_path(routine: Routine, paper: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from itertools import compress, repeat
 from operator import and_, attrgetter, not_, rshift, xor
+from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
 import jinja2
@@ -15,8 +15,9 @@ from markupsafe import Markup
 
 from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
+from .links import relative_url
 from .parallel import run_shared
-from .plan import Page, SitePlan, path_of, public_url, relative_url
+from .plan import Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
 from .store import OutputRecord, folder_digest
 from .templates import TemplateDigests

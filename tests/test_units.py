@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exguide.body import BodyRenderer
-from exguide.plan import relative_url
+from exguide.links import relative_url
 from exguide.problems import ContentError
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
