@@ -27,10 +27,6 @@ def worker_count(requested: int | None, items: int) -> int:
     return max(1, min(cores, items // ITEMS_PER_WORKER))
 
 
-def chunks(count: int, size: int) -> list[range]:
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]
-
-
 def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers: int) -> Iterator[Result]:
     """`work` over every piece, in `workers` forked processes (or in this one), results as they finish."""
     if workers <= 1:
