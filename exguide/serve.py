@@ -80,11 +80,10 @@ class Rebuilder:
         files = {**{p: self.state.pdfs[p] for p in site.pdf_paths if p in self.state.pdfs}, **site.files}
         previous, first = self.state.files, self.state.files is None
         changed = changed_files(files, previous)
+        self.state.files = files  # served from now on, while the folder is brought up to date
         if not first:
-            self.state.files = files  # served from now on, while the folder is brought up to date
             ready(changed)
         update_site(files, self.builder.options.out_dir, previous, changed)
-        self.state.files = files
         # What the build keeps for the next one is millions of objects that live on: the cycle collector
         # need not walk them again and again, which made a rebuild of 10,000 exercises stall for a second.
         gc.freeze()
@@ -125,10 +124,11 @@ class SiteHandler(web.StaticFileHandler):
     async def get(self, path: str, include_body: bool = True) -> None:
         """A file of the last build from memory, where the server has it: a rebuild's files are served
         (and the pages reloaded) before they are written to the folder. Anything else from the folder."""
+        files = self.state.files or {}
         site_path = path + "index.html" if path == "" or path.endswith("/") else path
-        data = (self.state.files or {}).get(site_path)
+        data = files.get(site_path)
         if data is None or site_path.endswith(".pdf"):  # PDF viewers ask for ranges, which the folder serves
-            if (self.state.files or {}).get(path + "/index.html") is not None:
+            if path + "/index.html" in files:
                 self.redirect(self.request.path + "/", permanent=True)
                 return
             await super().get(path, include_body)
