@@ -9,10 +9,12 @@ from __future__ import annotations
 import functools
 from array import array
 import re
+import sys
 import unicodedata
 from collections import defaultdict
 from itertools import compress
 from operator import is_not
+from typing import Iterator
 
 from .body import plain_text
 from .model import Exercise
@@ -36,7 +38,10 @@ def shard_of(term: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in term[:2])
 
 
-Weights = tuple[tuple[str, int], ...]  # an exercise's terms, each with its weight, in term order
+# An exercise's terms and their weights, in term order, flat: term, weight, term, weight… Kept for every
+# exercise (for serve's rebuilds), a tuple of pairs with a string of its own for each term took 60 MB at
+# 10,000 exercises; the terms are interned, so each word is one string in the whole index.
+Weights = tuple[str | int, ...]
 
 
 def weighted_terms(exercise: Exercise) -> Weights:
@@ -48,7 +53,12 @@ def weighted_terms(exercise: Exercise) -> Weights:
     for field, text in fields.items():
         for term in terms_of(text):
             weights[term] += WEIGHTS[field]
-    return tuple(sorted(weights.items()))
+    return tuple(item for term, weight in sorted(weights.items()) for item in (sys.intern(term), weight))
+
+
+def pairs(weights: Weights) -> Iterator[tuple[str, int]]:
+    """(term, weight) for each term of `weights`."""
+    return zip(weights[::2], weights[1::2])  # type: ignore[arg-type]
 
 
 Postings = array  # document, weight, document, weight… in document order: a million of them at 10,000
@@ -117,7 +127,7 @@ class SearchIndex:
             return touched[name]
 
         for number in changed:
-            before, after = dict(self.weights[number]), dict(weights[number])
+            before, after = dict(pairs(self.weights[number])), dict(pairs(weights[number]))
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
                     postings = shard(term).get(term, array("l"))
@@ -150,7 +160,7 @@ def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights
     """
     postings: dict[str, Postings] = defaultdict(lambda: array("l"))
     for number, terms in enumerate(weights if weights is not None else map(weighted_terms, exercises)):
-        for term, weight in terms:
+        for term, weight in pairs(terms):
             postings[term].extend((number, weight))
     terms: dict[str, dict[str, Postings]] = defaultdict(dict)
     for term in sorted(postings):
