@@ -90,6 +90,13 @@ class RenderingParts:
             self._used[key] = self._kept[key] if key in self._kept else make()
         return self._used[key]  # type: ignore[return-value]
 
+    def renew(self, key: Hashable, make: Callable[[Value | None], Value]) -> Value:
+        """The part for `key`, made from the one this page made for it the last time it rendered (or from
+        None): a list that changed by one item renews one block."""
+        if key not in self._used:
+            self._used[key] = make(self._kept.get(key))  # type: ignore[arg-type]
+        return self._used[key]  # type: ignore[return-value]
+
 
 class Memo:
     """Results computed from objects, reused while a build passes the very same objects again.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 import traceback
 from dataclasses import dataclass, field
+from bisect import bisect_right
 from itertools import compress, repeat
-from operator import and_, attrgetter, not_, rshift, xor
+from operator import and_, attrgetter, is_not, not_, rshift, xor
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -107,24 +108,68 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
 
 BLOCK_CUT = 16  # on average, a block of fragments ends after one item in this many
 LONGEST_BLOCK = 64
+FEW_CHANGES = 64  # more items replaced in place than this, and a list's blocks are looked up one by one
+
+
+def _ends_block(items: Iterable) -> Iterator[bool]:
+    """For each item, whether a block may end after it: its identity hashes to 0 modulo BLOCK_CUT. Computed
+    with map, at the speed of C: lists of ten thousand are cut after every edit. (An id's low four bits are
+    alignment zeros; higher bits mixed in spread objects made at regular strides.)"""
+    ids = list(map(id, items))
+    return map(not_, map(and_, map(xor, map(rshift, ids, repeat(4)), map(rshift, ids, repeat(11))),
+                         repeat(BLOCK_CUT - 1)))
+
+
+def block_ends(items: tuple) -> list[int]:
+    """Where each block of `items` ends (exclusive): after an item that `_ends_block`, or at LONGEST_BLOCK
+    items. Where a block ends depends on its items, not on their places: an item that comes, goes or moves
+    (a retitled exercise) changes the blocks around it, not every block after it."""
+    ends, start = [], 0
+    for end in (*(end + 1 for end in compress(range(len(items)), _ends_block(items))), len(items)):
+        while end - start > LONGEST_BLOCK:
+            start += LONGEST_BLOCK
+            ends.append(start)
+        if end > start:
+            ends.append(end)
+            start = end
+    return ends
 
 
 def blocks(items: tuple) -> Iterator[tuple]:
-    """The items in runs, each ending after an item whose identity hashes to 0 modulo BLOCK_CUT (or at
-    LONGEST_BLOCK items). Where a run ends depends on its items, not on their places: an item that comes,
-    goes or moves (a retitled exercise) changes the blocks around it, not every block after it."""
-    ids = list(map(id, items))
-    # The hash is computed with map, at the speed of C: lists of ten thousand are cut after every edit.
-    # (An id's low four bits are alignment zeros; higher bits mixed in spread objects made at regular strides.)
-    hashes = map(and_, map(xor, map(rshift, ids, repeat(4)), map(rshift, ids, repeat(11))), repeat(BLOCK_CUT - 1))
-    start = 0
-    for end in (*(end + 1 for end in compress(range(len(ids)), map(not_, hashes))), len(items)):
-        while end - start > LONGEST_BLOCK:
-            yield items[start:start + LONGEST_BLOCK]
-            start += LONGEST_BLOCK
-        if end > start:
-            yield items[start:end]
-            start = end
+    """The items in their blocks (see `block_ends`)."""
+    return map(items.__getitem__, map(slice, (0, *(ends := block_ends(items))), ends))
+
+
+@dataclass(frozen=True)
+class KeptBlocks:
+    """A list of fragments as a page last rendered it: its items, where its blocks end, and each block's
+    bytes. It holds the items, so no other object can take their ids while it lives."""
+
+    items: tuple
+    ends: list[int]
+    encoded: list[bytes]
+
+    @staticmethod
+    def of(items: tuple, last: "KeptBlocks | None", render: Callable[[tuple], bytes]) -> "KeptBlocks":
+        """The blocks of `items`, rendering only those whose items are not those of a block of `last`."""
+        if last is not None and len(last.items) == len(items):
+            changed = list(compress(range(len(items)), map(is_not, items, last.items)))
+            if not changed:
+                return last
+            # Items replaced in place (an edited exercise) that do not move a block's end leave every other
+            # block as it was: they are found by their places, without a look at each block.
+            if len(changed) <= FEW_CHANGES and list(_ends_block(map(items.__getitem__, changed))) == list(
+                    _ends_block(map(last.items.__getitem__, changed))):
+                encoded = list(last.encoded)
+                for block in sorted(set(map(bisect_right, repeat(last.ends), changed))):
+                    encoded[block] = render(items[last.ends[block - 1] if block else 0:last.ends[block]])
+                return KeptBlocks(items, last.ends, encoded)
+        known = {} if last is None else dict(zip(map(tuple, map(map, repeat(id), blocks(last.items))),
+                                                  last.encoded))
+        ends = block_ends(items)
+        pieces = map(items.__getitem__, map(slice, (0, *ends), ends))
+        encoded = [known.get(tuple(map(id, piece))) or render(piece) for piece in pieces]
+        return KeptBlocks(items, ends, encoded)
 
 
 # Where a list of fragments goes in a page's text: no template or content writes it (a YAML string could hold
@@ -151,6 +196,14 @@ def render_page(environment: jinja2.Environment, page: Page, parts: RenderingPar
         except TypeError:  # a part of the context that cannot be hashed: made every time
             return render()
 
+    def renewed(key: tuple, make: Callable[[KeptBlocks | None], KeptBlocks]) -> KeptBlocks:
+        if parts is None:
+            return make(None)
+        try:
+            return parts.renew(key, make)
+        except TypeError:
+            return make(None)
+
     def render_fragment(template: jinja2.Template, context: dict) -> Markup:
         html = template.render(context, url=url, page_path=page.path)
         return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
@@ -163,8 +216,8 @@ def render_page(environment: jinja2.Environment, page: Page, parts: RenderingPar
     def fragments_each(template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
                        ) -> Markup:
         """`fragment(template_name, ...)` for each of `items`, one line each: an item is the value of `names`,
-        or the values of a tuple of names. They are kept by blocks, so that a page listing every exercise
-        renders again only the block with the edited one, and looks up a few hundred blocks, not every item.
+        or the values of a tuple of names. They are kept by blocks (see `KeptBlocks`), so that a page listing
+        every exercise renders again only the block with the edited one.
 
         The blocks are kept encoded and go into the page's bytes as they are: a page of ten thousand
         sections is not joined, copied and encoded again as text for each edit. So what this returns is
@@ -177,13 +230,9 @@ def render_page(environment: jinja2.Environment, page: Page, parts: RenderingPar
             return Markup("\n".join(render_fragment(template, {**context, **dict(zip(names, value))})
                                     for value in values))
         items = tuple(items)
-        shared = tuple(sorted(context.items()))
-        # A block is known by its items' identities, which the plan keeps while they do not change: hashing
-        # ten thousand exercises on every rebuild cost more than rendering the one that changed. The entry
-        # holds its items, so no other object can take their ids while it lives.
-        encoded = [kept((template_name, page.path, names, shared, tuple(map(id, piece))),
-                        lambda: (piece, block(piece).encode("utf-8")))[1] for piece in blocks(items)]
-        spliced.append([line for block_bytes in encoded for line in (b"\n", block_bytes)][1:])
+        list_key = (template_name, page.path, names, tuple(sorted(context.items())))
+        made = renewed(list_key, lambda last: KeptBlocks.of(items, last, lambda piece: block(piece).encode()))
+        spliced.append([line for block_bytes in made.encoded for line in (b"\n", block_bytes)][1:])
         return Markup(f"{_SPLICE}{len(spliced) - 1}{_SPLICE}")
 
     template = environment.get_template(page.template)

@@ -243,6 +243,44 @@ def test_the_order_kept_through_retitles_is_the_sorted_order():
         assert order == tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))
 
 
+def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fresh_render():
+    import random
+    from exguide.render import KeptBlocks, block_ends
+
+    class Item:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+    rendered: list[tuple] = []
+
+    def render(piece: tuple) -> bytes:
+        rendered.append(piece)
+        return "|".join(item.name for item in piece).encode()
+
+    items = tuple(Item(f"item {n}") for n in range(2_000))
+    kept = KeptBlocks.of(items, None, render)
+    assert len(rendered) == len(kept.ends) > 2_000 // 64
+    for number in (0, 999, 1_999):  # an item edited in place: its own block only
+        rendered.clear()
+        edited = (*items[:number], Item("edited"), *items[number + 1:])
+        again = KeptBlocks.of(edited, kept, render)
+        assert edited[number] in rendered[-1] and (len(rendered) == 1 or again.ends != kept.ends)
+    rendered.clear()
+    assert KeptBlocks.of(items, kept, render) is kept and rendered == []  # nothing changed: nothing to look at
+    random.seed(6)
+    for _ in range(60):
+        edited = list(kept.items)
+        for _ in range(random.choice([1, 1, 3, 100])):
+            place = random.randrange(len(edited))
+            random.choice([lambda: edited.__setitem__(place, Item("new")), lambda: edited.insert(place, Item("in")),
+                           lambda: edited.insert(random.randrange(len(edited)), edited.pop(place))])()
+        rendered.clear()
+        kept = KeptBlocks.of(tuple(edited), kept, render)
+        assert kept.ends == block_ends(kept.items)
+        assert b"|".join(kept.encoded) == "|".join(item.name for item in edited).encode()
+        assert len(rendered) < len(kept.ends)  # some blocks kept, whatever the edit
+
+
 def test_a_page_keeps_its_parts_until_it_renders_again_whatever_other_pages_render():
     from exguide.cache import PageParts
     store, made = PageParts(), []
