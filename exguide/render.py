@@ -106,8 +106,8 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     return output, rendered
 
 
-BLOCK_CUT = 16  # on average, a block of fragments ends after one item in this many
-LONGEST_BLOCK = 64
+BLOCK_CUT = 8  # on average, a block of fragments ends after one item in this many
+LONGEST_BLOCK = 32
 FEW_CHANGES = 64  # more items replaced in place than this, and a list's blocks are looked up one by one
 
 
