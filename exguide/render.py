@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass, field
 from bisect import bisect_right
 from itertools import compress, repeat
-from operator import and_, attrgetter, is_not, not_, rshift, xor
+from operator import add, and_, attrgetter, is_, is_not, lt, not_, rshift, sub, xor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -124,28 +124,38 @@ def block_ends(items: tuple) -> list[int]:
     """Where each block of `items` ends (exclusive): after an item that `_ends_block`, or at LONGEST_BLOCK
     items. Where a block ends depends on its items, not on their places: an item that comes, goes or moves
     (a retitled exercise) changes the blocks around it, not every block after it."""
-    ends, start = [], 0
-    for end in (*(end + 1 for end in compress(range(len(items)), _ends_block(items))), len(items)):
-        while end - start > LONGEST_BLOCK:
-            start += LONGEST_BLOCK
-            ends.append(start)
-        if end > start:
-            ends.append(end)
-            start = end
-    return ends
+    return _ends_of(bytes(_ends_block(items)))
 
 
-def blocks(items: tuple) -> Iterator[tuple]:
-    """The items in their blocks (see `block_ends`)."""
-    return map(items.__getitem__, map(slice, (0, *(ends := block_ends(items))), ends))
+def _ends_of(flags: bytes) -> list[int]:
+    """`block_ends` from each item's `_ends_block`."""
+    count = len(flags)
+    cuts = list(map(add, compress(range(count), flags), repeat(1)))
+    if count and (not cuts or cuts[-1] != count):
+        cuts.append(count)
+    # Only the few runs longer than LONGEST_BLOCK are looked at one by one.
+    too_long = compress(range(len(cuts)), map(lt, repeat(LONGEST_BLOCK), map(sub, cuts, [0, *cuts])))
+    ends: list[int] = []
+    done = 0
+    for index in too_long:
+        ends += cuts[done:index]
+        ends += range((cuts[index - 1] if index else 0) + LONGEST_BLOCK, cuts[index], LONGEST_BLOCK)
+        done = index
+    return ends + cuts[done:] if ends else cuts
+
+
+def _pieces(items: tuple, ends: list[int]) -> Iterator[tuple]:
+    return map(items.__getitem__, map(slice, (0, *ends), ends))
 
 
 @dataclass(frozen=True)
 class KeptBlocks:
-    """A list of fragments as a page last rendered it: its items, where its blocks end, and each block's
-    bytes. It holds the items, so no other object can take their ids while it lives."""
+    """A list of fragments as a page last rendered it: its items, whether a block may end after each
+    (`_ends_block`), where its blocks end, and each block's bytes. It holds the items, so no other object
+    can take their ids while it lives."""
 
     items: tuple
+    flags: bytes
     ends: list[int]
     encoded: list[bytes]
 
@@ -156,20 +166,38 @@ class KeptBlocks:
             changed = list(compress(range(len(items)), map(is_not, items, last.items)))
             if not changed:
                 return last
-            # Items replaced in place (an edited exercise) that do not move a block's end leave every other
-            # block as it was: they are found by their places, without a look at each block.
-            if len(changed) <= FEW_CHANGES and list(_ends_block(map(items.__getitem__, changed))) == list(
-                    _ends_block(map(last.items.__getitem__, changed))):
-                encoded = list(last.encoded)
-                for block in sorted(set(map(bisect_right, repeat(last.ends), changed))):
-                    encoded[block] = render(items[last.ends[block - 1] if block else 0:last.ends[block]])
-                return KeptBlocks(items, last.ends, encoded)
-        known = {} if last is None else dict(zip(map(tuple, map(map, repeat(id), blocks(last.items))),
-                                                  last.encoded))
-        ends = block_ends(items)
-        pieces = map(items.__getitem__, map(slice, (0, *ends), ends))
-        encoded = [known.get(tuple(map(id, piece))) or render(piece) for piece in pieces]
-        return KeptBlocks(items, ends, encoded)
+            if len(changed) <= FEW_CHANGES:
+                return last._replaced(items, changed, render)
+        flags = bytes(_ends_block(items))
+        ends = _ends_of(flags)
+        by_items = {} if last is None else dict(zip(map(tuple, map(map, repeat(id), _pieces(last.items, last.ends))),
+                                                     last.encoded))
+        encoded = list(map(by_items.get, map(tuple, map(map, repeat(id), _pieces(items, ends)))))
+        return KeptBlocks(items, flags, ends, _rendered(items, ends, encoded, render))
+
+    def _replaced(self, items: tuple, changed: list[int], render: Callable[[tuple], bytes]) -> "KeptBlocks":
+        """The blocks of `items`, which are these blocks' items with those at `changed` places replaced (an
+        edited exercise). Every block without one of them is found by its place, without a look at its
+        items; the blocks' ends are made again from the flags only when a replaced item moves one."""
+        flags = bytearray(self.flags)
+        for place, flag in zip(changed, _ends_block(map(items.__getitem__, changed))):
+            flags[place] = flag
+        if flags == self.flags:
+            flags, ends, encoded = self.flags, self.ends, list(self.encoded)
+        else:
+            flags, ends = bytes(flags), _ends_of(flags)
+            by_place = dict(zip(zip((0, *self.ends), self.ends), self.encoded))
+            encoded = list(map(by_place.get, zip((0, *ends), ends)))
+        for block in set(map(bisect_right, repeat(ends), changed)):
+            encoded[block] = None
+        return KeptBlocks(items, flags, ends, _rendered(items, ends, encoded, render))
+
+
+def _rendered(items: tuple, ends: list[int], encoded: list, render: Callable[[tuple], bytes]) -> list[bytes]:
+    """`encoded`, with each block that is None rendered."""
+    for block in compress(range(len(encoded)), map(is_, encoded, repeat(None))):
+        encoded[block] = render(items[ends[block - 1] if block else 0:ends[block]])
+    return encoded
 
 
 # Where a list of fragments goes in a page's text: no template or content writes it (a YAML string could hold

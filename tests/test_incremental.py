@@ -245,7 +245,9 @@ def test_the_order_kept_through_retitles_is_the_sorted_order():
 
 def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fresh_render():
     import random
-    from exguide.render import KeptBlocks, block_ends
+    from operator import sub
+
+    from exguide.render import LONGEST_BLOCK, KeptBlocks, _ends_block, block_ends
 
     class Item:
         def __init__(self, name: str) -> None:
@@ -260,11 +262,14 @@ def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fres
     items = tuple(Item(f"item {n}") for n in range(2_000))
     kept = KeptBlocks.of(items, None, render)
     assert len(rendered) == len(kept.ends) > 2_000 // 64
-    for number in (0, 999, 1_999):  # an item edited in place: its own block only
+    for number in (0, 999, 1_999):  # an item edited in place: its own block, and any whose end it moved
         rendered.clear()
         edited = (*items[:number], Item("edited"), *items[number + 1:])
         again = KeptBlocks.of(edited, kept, render)
-        assert edited[number] in rendered[-1] and (len(rendered) == 1 or again.ends != kept.ends)
+        old_blocks = set(zip([0, *kept.ends], kept.ends))
+        assert rendered == [edited[start:end] for start, end in zip([0, *again.ends], again.ends)
+                            if (start, end) not in old_blocks or start <= number < end]
+        assert len(rendered) == 1 or again.ends != kept.ends
     rendered.clear()
     assert KeptBlocks.of(items, kept, render) is kept and rendered == []  # nothing changed: nothing to look at
     random.seed(6)
@@ -277,6 +282,10 @@ def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fres
         rendered.clear()
         kept = KeptBlocks.of(tuple(edited), kept, render)
         assert kept.ends == block_ends(kept.items)
+        cuts = {place + 1 for place, cut in enumerate(_ends_block(kept.items)) if cut} | {len(edited)}
+        assert cuts <= set(kept.ends) and all(end in cuts or end - start == LONGEST_BLOCK
+                                              for start, end in zip([0, *kept.ends], kept.ends))
+        assert max(map(sub, kept.ends, [0, *kept.ends])) <= LONGEST_BLOCK
         assert b"|".join(kept.encoded) == "|".join(item.name for item in edited).encode()
         assert len(rendered) < len(kept.ends)  # some blocks kept, whatever the edit
 
