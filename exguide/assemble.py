@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import attrgetter, is_not, itemgetter, not_
+from itertools import compress, count, repeat
+from operator import attrgetter, is_, is_not, itemgetter, not_
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
@@ -16,7 +16,7 @@ from slugify import slugify
 
 from .body import BodyRenderer
 from .cache import Memo
-from .model import Exercise, Guide, Routine, RoutineItem, Target
+from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, group_listings
 from .muscles import MuscleCatalogue, build_catalogue
 from .parallel import run_shared
 from .problems import ContentError, Problem, suggestion
@@ -79,12 +79,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
     if found.problems or config is None or catalogue is None:
         raise ContentError(found.problems)
+    order = _in_order(exercises, memo)
     return memo.same("guide", Guide(
         config=config,
         introduction_html=renderer.render(config.introduction or "").html,
         groups=catalogue.groups,
-        exercises=_in_order(exercises, memo),
+        exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
+        listings=_listings(catalogue.groups, order, memo),
         static_files=images,
         content_dir=content_dir,
         muscle_names=catalogue.names,
@@ -107,6 +109,41 @@ def _in_order(exercises: dict[str, Exercise], memo: Memo) -> tuple[Exercise, ...
     for exercise in moved:  # the rest is still in order
         bisect.insort(order, exercise, key=_order_key)
     return memo.same(_in_order, tuple(order))
+
+
+def _listings(groups: tuple[MuscleGroup, ...], order: tuple[Exercise, ...], memo: Memo) -> tuple[GroupListing, ...]:
+    """`group_listings`. While the order is the last one with a few exercises edited in place, and their
+    groups are the same, the last listings with those exercises replaced: ten thousand exercises are not
+    gone through again after each edit."""
+    last_groups, last_order, last = memo.last(_listings, ((), (), ()))
+    changed = list(compress(range(len(order)), map(is_not, order, last_order)))
+    if groups is not last_groups or len(order) != len(last_order) or len(changed) > 64 or any(
+            order[place].primary_groups != last_order[place].primary_groups
+            or order[place].secondary_groups != last_order[place].secondary_groups for place in changed):
+        listings = group_listings(groups, order)
+    else:
+        listings = tuple(_replaced(listing, last_order, order, changed) for listing in last)
+    return memo.same(_listings, (groups, order, listings))[2]
+
+
+def _replaced(listing: GroupListing, last_order: tuple[Exercise, ...], order: tuple[Exercise, ...],
+              changed: list[int]) -> GroupListing:
+    """`listing`, with each exercise at a `changed` place of `last_order` replaced by the one of `order`."""
+    primary, secondary = listing.primary, listing.secondary
+    for place in changed:
+        before, after = last_order[place], order[place]
+        if listing.group in before.primary_groups:
+            primary = _swapped(primary, before, after)
+        elif listing.group in before.secondary_groups:
+            secondary = _swapped(secondary, before, after)
+    if primary is listing.primary and secondary is listing.secondary:
+        return listing
+    return GroupListing(listing.group, primary, secondary)
+
+
+def _swapped(exercises: tuple[Exercise, ...], before: Exercise, after: Exercise) -> tuple[Exercise, ...]:
+    place = next(compress(count(), map(is_, exercises, repeat(before))))  # by identity, not __eq__
+    return (*exercises[:place], after, *exercises[place + 1:])
 
 
 def _order_key(exercise: Exercise) -> tuple[str, str]:

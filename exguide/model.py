@@ -109,22 +109,10 @@ class Guide:
     groups: tuple[MuscleGroup, ...]
     exercises: tuple[Exercise, ...]
     routines: tuple[Routine, ...]
+    listings: tuple[GroupListing, ...]  # every group, in muscles.yaml order, with the exercises that work it
     static_files: tuple[Path, ...] = ()
     content_dir: Path = Path("content")
     muscle_names: tuple[str, ...] = ()  # every name an exercise may use for a muscle or group
-
-    @cached_property
-    def listings(self) -> tuple[GroupListing, ...]:
-        """Every group, in muscles.yaml order, with the exercises that work it."""
-        primary: dict[str, list[Exercise]] = {group.slug: [] for group in self.groups}
-        secondary: dict[str, list[Exercise]] = {group.slug: [] for group in self.groups}
-        for exercise in self.exercises:  # one pass, however many groups
-            for group in exercise.primary_groups:
-                primary[group.slug].append(exercise)
-            for group in exercise.secondary_groups:
-                secondary[group.slug].append(exercise)
-        return tuple(GroupListing(group, tuple(primary[group.slug]), tuple(secondary[group.slug]))
-                     for group in self.groups)
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:
@@ -140,6 +128,18 @@ class Guide:
             for slug in dict.fromkeys(item.exercise.slug for item in routine.items):
                 index.setdefault(slug, []).append(routine)
         return {slug: tuple(routines) for slug, routines in index.items()}
+
+
+def group_listings(groups: tuple[MuscleGroup, ...], exercises: tuple[Exercise, ...]) -> tuple[GroupListing, ...]:
+    """Every group, in order, with the exercises that work it, in the order of `exercises`."""
+    primary: dict[str, list[Exercise]] = {group.slug: [] for group in groups}
+    secondary: dict[str, list[Exercise]] = {group.slug: [] for group in groups}
+    for exercise in exercises:  # one pass, however many groups
+        for group in exercise.primary_groups:
+            primary[group.slug].append(exercise)
+        for group in exercise.secondary_groups:
+            secondary[group.slug].append(exercise)
+    return tuple(GroupListing(group, tuple(primary[group.slug]), tuple(secondary[group.slug])) for group in groups)
 
 
 def _unique(items) -> tuple:

@@ -225,22 +225,34 @@ def test_memo_each_gives_each_row_its_own_result_through_random_edits():
         assert all(result[0] is item and result[1] is other for result, item, other in zip(results, items, others))
 
 
-def test_the_order_kept_through_retitles_is_the_sorted_order():
+def test_the_order_and_listings_kept_through_edits_are_those_made_afresh():
     from dataclasses import replace
-    from exguide.assemble import _in_order
+    from exguide.assemble import _in_order, _listings
     from exguide.cache import Memo
-    from exguide.model import Exercise
+    from exguide.model import Exercise, MuscleGroup, Target, group_listings
     from exguide.schema import Dose
     random = __import__("random").Random(5)
     titles = ["Calf raise", "calf raise", "Bridge", "Plank", "Zig", "Ankle", "Wall sit"]
-    exercises = {f"e{n:03d}": Exercise(f"e{n:03d}", random.choice(titles), "", (), (), (), None, None, None, Dose(), (),
-                                       (), (), "", (), Path(f"e{n:03d}.md")) for n in range(300)}
+    groups = tuple(MuscleGroup(name, name.title(), "legs", (name,), ()) for name in ("calves", "quads", "glutes"))
+    targets = [Target(group.slug, (group,), True) for group in groups]
+
+    def worked() -> tuple[Target, ...]:
+        return tuple(random.sample(targets, random.choice([0, 1, 2])))
+    exercises = {f"e{n:03d}": Exercise(f"e{n:03d}", random.choice(titles), "", worked(), worked(), (), None, None,
+                                       None, Dose(), (), (), (), "", (), Path(f"e{n:03d}.md")) for n in range(300)}
     memo = Memo()
-    for _ in range(60):
-        for slug in random.sample(sorted(exercises), random.choice([1, 2, 5, 80])):
-            exercises[slug] = replace(exercises[slug], title=random.choice(titles))
+    for _ in range(80):
+        for slug in random.sample(sorted(exercises), random.choice([1, 1, 2, 5, 80])):
+            exercises[slug] = random.choice([lambda e: replace(e, title=random.choice(titles)),
+                                             lambda e: replace(e, summary=random.choice(titles)),
+                                             lambda e: replace(e, primary=worked(), secondary=worked())])(exercises[slug])
         order = _in_order(exercises, memo)
         assert order == tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))
+        listings = _listings(groups, order, memo)
+        for kept, fresh in zip(listings, group_listings(groups, order), strict=True):
+            assert kept.group is fresh.group
+            assert list(map(id, kept.primary)) == list(map(id, fresh.primary))  # the new objects, not old equal ones
+            assert list(map(id, kept.secondary)) == list(map(id, fresh.secondary))
 
 
 def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fresh_render():
