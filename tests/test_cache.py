@@ -44,7 +44,8 @@ def test_the_dependency_map_follows_extends_imports_and_fragments():
     assert templates.closure("exercises.html") == {"exercises.html", "base.html", "exercise-card.html"}
     assert templates.closure("print.html") == {"print.html", "base.html", "macros.html", "exercise-card.html",
                                                "booklet-exercise.html", "booklet-contents-entry.html",
-                                               "booklet-routine.html"}
+                                               "booklet-routine.html", "booklet-contents-routine.html"}
+    assert "routine-card.html" in templates.closure("home.html")
     assert templates.closure("search-shard.js") == {"search-shard.js"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from exguide.links import relative_url
 from exguide.problems import ContentError
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
-from exguide.write import UnsafeOutputPath, write_site
+from exguide.write import LET_GO_BYTES, UnsafeOutputPath, update_site, write_site
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -59,6 +60,31 @@ def test_the_writer_refuses_paths_outside_the_output_folder(tmp_path, bad):
         write_site({"index.html": b"ok", bad: b"no"}, tmp_path / "site")
     assert not (tmp_path / "site").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_updating_the_site_replaces_big_files_and_lets_their_old_selves_go(tmp_path):
+    import threading
+    big, small = b"old " * (LET_GO_BYTES // 4), b"small"
+    site = tmp_path / "site"
+    write_site({"print/index.html": big, "index.html": small}, site)
+    files = {"print/index.html": b"new " * (LET_GO_BYTES // 4), "index.html": b"smaller"}
+    changed = update_site(files, site, {"print/index.html": big, "index.html": small})
+    assert changed == ["index.html", "print/index.html"] and read_files(site) == files
+    for thread in threading.enumerate():
+        if thread.name == "exguide-let-go":
+            thread.join(timeout=10)
+    assert not [name for name in map(_opened_file, os.listdir("/proc/self/fd")) if name.startswith(str(site))]
+
+
+def _opened_file(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # the descriptor that listed them, closed since
+        return ""
+
+
+def read_files(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
 
 
 @pytest.mark.parametrize("frequency, caption, columns", [
