@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
+import markdown
 import pytest
 
-from exguide.body import BodyRenderer
+from exguide.body import EXTENSIONS, BodyRenderer, quicken_inline_passes
 from exguide.links import relative_url
 from exguide.problems import ContentError
 from exguide.schema import Dose
@@ -134,3 +136,25 @@ def test_the_build_cache_keeps_what_the_last_build_used_and_survives_a_build_tha
     cache.next_build()                            # a build that asked nothing
     cache.get("a", make("a")); cache.get("b", make("b"))
     assert made == ["a", "b", "b"]                # a was kept across the idle build; b was dropped
+
+
+def _markdown_samples() -> list[str]:
+    """Bodies that use every kind of inline Markdown, the guides' bodies, and the shared data set's steps."""
+    project = Path(__file__).resolve().parent.parent
+    samples = (project / "tests" / "markdown" / "inline-samples.md").read_text().split("\n\n")
+    samples += [path.read_text().split("---", 2)[-1] for folder in ("content", "tests/fixture")
+                for path in sorted((project / folder).rglob("*.md"))]
+    shared = project.parent / "shared" / "corpora" / "free-exercise-db" / "exercises.json"
+    if shared.is_file():
+        samples += ["\n".join(f"{n}. {step}" for n, step in enumerate(entry["instructions"], 1))
+                    for entry in json.loads(shared.read_text())]
+    return ["\n\n".join(samples), *samples]
+
+
+def test_the_quick_inline_passes_give_python_markdowns_own_html():
+    own = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    quick = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    assert quicken_inline_passes(quick) == ["inline", "smarty"], \
+        "Python-Markdown's inline patterns are not the audited ones: read them again (see AUDITED_INLINE_PASSES)"
+    for sample in _markdown_samples():
+        assert quick.reset().convert(sample) == own.reset().convert(sample), sample
