@@ -23,7 +23,7 @@ from .links import relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, SearchIndex, postings_json
+from .search import DOCUMENTS_PER_SHARD, SearchIndex, shard_script_json
 from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
 
 
@@ -152,8 +152,7 @@ def _search_index_pages(guide: Guide, memo: Memo) -> list[Page]:
     return [
         *(memo.get((SearchIndex, "terms", shard, entries), lambda: Page(
             f"assets/search/terms-{shard}.js", "search-shard.js",
-            frozen_context(kind="terms", shard=shard, data=script_json(
-                {term: postings_json(postings) for term, postings in entries.items()}))))
+            frozen_context(kind="terms", shard=shard, data=shard_script_json(entries))))
           for shard, entries in index.terms.items()),
         *(memo.get((SearchIndex, "docs", number, entries), lambda: Page(
             f"assets/search/docs-{number}.js", "search-shard.js",

@@ -7,12 +7,13 @@ files its words need, however large the guide.
 from __future__ import annotations
 
 import functools
+import json
 from array import array
 import re
 import sys
 import unicodedata
-from collections import defaultdict
-from itertools import compress
+from collections import Counter, defaultdict
+from itertools import chain, compress
 from operator import is_not
 from typing import Iterator
 
@@ -20,8 +21,8 @@ from .body import plain_text
 from .model import Exercise
 
 DOCUMENTS_PER_SHARD = 500
-WEIGHTS = {"title": 10, "muscle": 6, "summary": 3, "body": 1}
-_WORD = re.compile(r"[^\W_]+")
+WEIGHTS = {"title": 10, "muscle": 6, "summary": 3}  # for each time a word is there; in the body, 1
+_WORD = re.compile(r"[^\W_]{2,}")  # words of two letters or more
 
 
 def terms_of(text: str) -> list[str]:
@@ -29,7 +30,7 @@ def terms_of(text: str) -> list[str]:
     folded = text.casefold()
     if not folded.isascii():  # most text is: it has no accents to take off
         folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
-    return [word for word in _WORD.findall(folded) if len(word) > 1]
+    return _WORD.findall(folded)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -47,13 +48,12 @@ Weights = tuple[str | int, ...]
 def weighted_terms(exercise: Exercise) -> Weights:
     muscles = " ".join(name for target in (*exercise.primary, *exercise.secondary)
                        for name in (target.name, *(g.name for g in target.groups)))
-    fields = {"title": exercise.title, "muscle": muscles, "summary": exercise.summary,
-              "body": plain_text(exercise.body_html)}
-    weights: dict[str, int] = defaultdict(int)
-    for field, text in fields.items():
+    weights = Counter(terms_of(plain_text(exercise.body_html)))  # counted in C: the body is most of the words
+    for field, text in (("title", exercise.title), ("muscle", muscles), ("summary", exercise.summary)):
         for term in terms_of(text):
             weights[term] += WEIGHTS[field]
-    return tuple(item for term, weight in sorted(weights.items()) for item in (sys.intern(term), weight))
+    terms = sorted(weights)
+    return tuple(chain.from_iterable(zip(map(sys.intern, terms), map(weights.__getitem__, terms))))
 
 
 def pairs(weights: Weights) -> Iterator[tuple[str, int]]:
@@ -65,9 +65,14 @@ Postings = array  # document, weight, document, weight… in document order: a m
 # exercises, which as lists of [document, weight] took a hundred megabytes
 
 
-def postings_json(postings: Postings) -> list[list[int]]:
-    """The postings as the browser reads them: [[document, weight], …]."""
-    return list(map(list, zip(postings[::2], postings[1::2])))
+def shard_script_json(entries: dict[str, Postings]) -> str:
+    """A shard's terms and their postings as the browser reads them, {term: [[document, weight], …]}: the
+    text `json.dumps` makes of that with sorted keys, written out directly: half a million postings at
+    10,000 exercises, made into lists to be encoded, took most of a second. (Terms are letters and digits,
+    so nothing in it needs escaping for a script.)"""
+    return "{" + ", ".join(
+        f"{json.dumps(term)}: [{', '.join(map('[{}, {}]'.format, postings[::2], postings[1::2]))}]"
+        for term, postings in sorted(entries.items())) + "}"
 
 
 def _place(postings: Postings, document: int) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+from array import array
+
+from jinja2.utils import htmlsafe_json_dumps
 
 from conftest import PROJECT_DIR
 from exguide.cli import main
+from exguide.search import shard_script_json
 
 
 def _results(page) -> list[str]:
@@ -52,3 +56,11 @@ def test_the_index_stays_in_small_pieces_for_a_large_guide(tmp_path):
     shards = list((tmp_path / "site/assets/search").iterdir())
     assert len(shards) > 20
     assert max(shard.stat().st_size for shard in shards) < 300_000
+
+
+def test_a_shard_is_the_json_of_its_postings():
+    entries = {"knee": array("l", [0, 10, 3, 1, 12, 4]), "kn": array("l", [7, 6]), "σωμα": array("l", [2, 1]),
+               "膝": array("l", [5, 3]), "ka": array("l")}
+    expected = htmlsafe_json_dumps({term: [list(pair) for pair in zip(postings[::2], postings[1::2])]
+                                    for term, postings in entries.items()}, sort_keys=True)
+    assert shard_script_json(entries) == str(expected)
