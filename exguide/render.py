@@ -322,10 +322,13 @@ def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], N
     result = FolderResult(records={job.pages[index].path: job.kept[job.pages[index].path] for index in unchanged})
     _job = job
     try:
-        pieces = [stale[start:start + 32] for start in range(0, len(stale), 32)]
+        # Pieces of up to 32 pages, but enough of them for every worker: after an edit, the few pages left
+        # to render are the long lists (the booklet, the home page, the groups'), which must not share one.
+        size = max(1, min(32, len(stale) // (workers * 4)))
+        pieces = [stale[start:start + size] for start in range(0, len(stale), size)]
         for done, piece_result in enumerate(run_shared(_render_pieces, pieces, workers), 1):
             result.merge(piece_result)
-            progress(min(done * 32, len(stale)))
+            progress(min(done * size, len(stale)))
     finally:
         _job = None
     if result.problems:
