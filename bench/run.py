@@ -4,7 +4,9 @@
 
 For each size it generates a seeded guide (bench/generate.py) and times, as whole processes, the median of
 --runs runs of: our cold build (no cache), a rebuild with nothing changed, a rebuild after editing one
-exercise, and, with `serve` running, the time from saving an exercise to its rebuilt page being served.
+exercise, and, with `serve` running, the time from saving an exercise to its rebuilt page being served,
+with the rebuild's own time as `serve` logs it: until the server has the new files (it serves them from
+memory and reloads the pages at once), and until it has also written them to the output folder.
 It records the peak memory of each process tree (proportional set size, so forked workers' shared pages
 count once). Then it times the same guide as a Hugo, Pelican and MkDocs project, where those are
 installed (`make bench` installs them in .venv-bench), and a plain Python-Markdown + Jinja2 loop, the floor
@@ -140,7 +142,7 @@ def time_serve(root: Path, size: int, runs: int) -> dict[str, Timing]:
     with open(log, "w") as output:
         server = subprocess.Popen([*BUILD, "serve", "--no-pdf", "--port", str(port), "--content", str(root / "content"),
                                    "--out", str(root / "served")], stdout=output, stderr=subprocess.STDOUT)
-    saved, rebuilt = Timing(), Timing()
+    saved, rebuilt, written = Timing(), Timing(), Timing()
     try:
         _wait_for(f"http://127.0.0.1:{port}/", 600)
         time.sleep(1.0)
@@ -156,12 +158,14 @@ def time_serve(root: Path, size: int, runs: int) -> dict[str, Timing]:
                 time.sleep(0.005)
             saved.seconds.append(time.perf_counter() - started)
             time.sleep(1.0)
-            built = re.findall(r"Built in (\d+) ms", log.read_text())
-            rebuilt.seconds.append(int(built[-1]) / 1000 if built else float("nan"))
+            built = re.findall(r"Built in (\d+) ms.* written after (\d+) ms", log.read_text())
+            rebuilt.seconds.append(int(built[-1][0]) / 1000 if built else float("nan"))
+            written.seconds.append(int(built[-1][1]) / 1000 if built else float("nan"))
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
-    return {"serve: rebuild after a save": rebuilt, "serve: save to page served": saved}
+    return {"serve: rebuild after a save": rebuilt, "serve: ... and site/ written": written,
+            "serve: save to page served": saved}
 
 
 def _fetch(address: str) -> str:

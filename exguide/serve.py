@@ -81,6 +81,7 @@ class Rebuilder:
         previous, first = self.state.files, self.state.files is None
         changed = changed_files(files, previous)
         self.state.files = files  # served from now on, while the folder is brought up to date
+        served = time.perf_counter()
         if not first:
             ready(changed)
         update_site(files, self.builder.options.out_dir, previous, changed)
@@ -88,7 +89,8 @@ class Rebuilder:
         # need not walk them again and again, which made a rebuild of 10,000 exercises stall for a second.
         gc.freeze()
         if changed or first:
-            self.log(f"Built in {(time.perf_counter() - started) * 1000:.0f} ms: {len(changed)} file(s) changed")
+            self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(changed)} file(s) changed; "
+                     f"{self.builder.options.out_dir.name}/ written after {(time.perf_counter() - started) * 1000:.0f} ms")
         return changed
 
 
