@@ -70,6 +70,21 @@ class Builder:
         self._finished = True
         return guide, plan
 
+    def warm_up(self) -> None:
+        """Do ahead what a first build reads: take the Markdown bodies that earlier builds converted (kept
+        beside the output folder), and read and convert the rest in worker processes when the guide is big.
+        `serve` calls it before it starts any thread, since the workers are forked."""
+        if self.options.use_cache:
+            self.bodies.cache.remember(BuildStore(self.options).bodies())
+        workers = worker_count(self.options.workers, self._sources())
+        if workers > 1:
+            read_in_workers(self.options.content_dir, self.reader, self.bodies, workers)
+
+    def _sources(self) -> int:
+        """How many Markdown files the guide has."""
+        content = self.options.content_dir
+        return len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
+
     def render(self, print_pdfs: bool | None = None, changes: Collection[str] | None = None) -> RenderedSite:
         """Every output file, in memory, without touching the output folder (for `serve`).
 
@@ -100,9 +115,7 @@ class Builder:
             self.bodies.cache.remember(store.bodies())
         self.progress("Reading", 0, 0)
         self.reader.changed(None)
-        content = self.options.content_dir
-        sources = len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
-        _, plan = self._plan(worker_count(self.options.workers, sources))
+        _, plan = self._plan(worker_count(self.options.workers, self._sources()))
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:

@@ -143,3 +143,14 @@ def test_another_version_of_the_program_starts_afresh(guide):
     manifest.write_text(json.dumps(data))
     result = Builder(options(guide)).build()
     assert len(result.rendered) == result.files
+
+
+def test_serve_starts_from_the_bodies_a_build_converted(guide):
+    served = Builder(options(guide))
+    served.warm_up()
+    served.render(changes=())
+    assert served.bodies.cache.misses == 0 and served.bodies.cache.hits > 0
+    cold = Builder(options(guide, use_cache=False))
+    cold.warm_up()
+    cold.render(changes=())
+    assert cold.bodies.cache.misses == served.bodies.cache.hits
