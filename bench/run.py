@@ -196,7 +196,7 @@ def tool_commands(root: Path, tools: Path | None) -> dict[str, tuple[list[str], 
 
     def installed(name: str) -> str | None:
         found = tools / name if tools and (tools / name).exists() else shutil.which(name)
-        return str(found) if found else None
+        return str(Path(found).absolute()) if found else None  # the tools run in their projects' folders
 
     commands: dict[str, tuple[list[str], Path] | None] = {
         "Python-Markdown + Jinja2 loop": ([sys.executable, str(Path(__file__).parent / "floor.py"), str(content),
