@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import Registry
 
 from .cache import GenerationCache
 
@@ -66,7 +67,7 @@ def patterns_digest(processor: InlineProcessor) -> str:
 class _QuickInlineProcessor(InlineProcessor):
     """An inline pass that lets through at once the text in which none of its patterns can match."""
 
-    def __init__(self, md: markdown.Markdown, patterns, needed: str) -> None:
+    def __init__(self, md: markdown.Markdown, patterns: Registry, needed: str) -> None:
         super().__init__(md)
         self.inlinePatterns = patterns
         self._needed = re.compile(needed)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import PurePath
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel

@@ -221,8 +221,8 @@ class DevServer:
 
     def run(self, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (or `stop()`)."""
+        self.rebuilder.builder.warm_up()  # before the event loop and the watcher's thread: it forks
         self._loop = ioloop.IOLoop.current()
-        self.rebuilder.builder.warm_up()  # before the watcher's thread: it forks
         watcher = threading.Thread(target=self._watch, name="exguide-watcher", daemon=True)
         watcher.start()  # before the first build, so that a save during it is not missed
         self.rebuilder.rebuild(changes=())  # the PDFs follow from the watcher thread, so serving starts at once
