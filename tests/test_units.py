@@ -154,7 +154,9 @@ def _markdown_samples() -> list[str]:
 def test_the_quick_inline_passes_give_python_markdowns_own_html():
     own = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     quick = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    assert quicken_inline_passes(quick) == ["inline", "smarty"], \
-        "Python-Markdown's inline patterns are not the audited ones: read them again (see AUDITED_INLINE_PASSES)"
+    replaced = quicken_inline_passes(quick)
+    if markdown.__version__.startswith("3.11"):  # the version whose patterns were read; another keeps its own
+        assert replaced == ["inline", "smarty"], "the audited inline patterns are not found: read them again " \
+                                                 "and record their digests in AUDITED_INLINE_PASSES"
     for sample in _markdown_samples():
         assert quick.reset().convert(sample) == own.reset().convert(sample), sample
