@@ -102,6 +102,16 @@ class Builder:
             files.update(printed)
         return RenderedSite(guide, plan.links, files, plan.html_pages, sheet_warnings(plan.pages), plan.pdf_paths)
 
+    def check(self) -> tuple[Guide, SitePlan]:
+        """The guide and its plan, with every page rendered (in one process per core for a big guide) and
+        thrown away: what a build would find wrong, without writing anything. PDFs are not printed."""
+        self.reader.changed(None)
+        guide, plan = self._plan(worker_count(self.options.workers, self._sources()))
+        template_dir = self.options.template_dir
+        job = FolderJob(plan.pages, ("",) * len(plan.pages), {}, template_dir, folder_digest(template_dir), None)
+        render_into_folder(job, worker_count(self.options.workers, len(job.pages)))
+        return guide, plan
+
     def build(self, store: BuildStore | None = None) -> BuildResult:
         """Bring the output folder up to date, making only the files whose inputs changed since the last
         build and writing only those whose bytes changed. On a ContentError nothing has been written."""

@@ -285,14 +285,15 @@ def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Proble
 
 @dataclass(frozen=True)
 class FolderJob:
-    """Pages to render into a staging folder, with what the output folder already holds."""
+    """Pages to render into a staging folder (or, without one, only to find their problems), with what the
+    output folder already holds."""
 
     pages: tuple[Page, ...]
     keys: tuple[str, ...]  # each page's cache key, in the same order
     kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
     template_dir: Path
     templates_digest: str  # of the whole templates folder, for the workers' template environments
-    staging: Path
+    staging: Path | None
 
 
 @dataclass
@@ -348,8 +349,9 @@ def _render_pieces(indices: list[int]) -> FolderResult:
             result.problems.add(_template_problem(error, job.template_dir))
             continue
         result.rendered.append(page.path)
-        result.records[page.path] = record_output(job.staging, page.path, data, key, job.kept.get(page.path),
-                                                  result.written, fits=_fits(page))
+        if job.staging is not None:
+            result.records[page.path] = record_output(job.staging, page.path, data, key, job.kept.get(page.path),
+                                                      result.written, fits=_fits(page))
     return result
 
 

@@ -4,10 +4,11 @@ warnings in its expected.txt. UPDATE_GOLDEN=1 rewrites them."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from conftest import TESTS_DIR, make_guide
+from conftest import PROJECT_DIR, TESTS_DIR, make_guide
 from test_invalid import _overlay
 
 CASES = sorted(p for p in (TESTS_DIR / "check").iterdir() if p.is_dir())
@@ -40,3 +41,15 @@ def test_check_reports_content_errors_like_the_build(run_build, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.endswith("Check failed with 2 errors.\n")
     assert "content/exercises/calf-raise.md:1: missing required field 'muscles'" in result.stderr
+
+
+def test_check_renders_every_page_and_reports_template_mistakes(run_build, tmp_path):
+    make_guide(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    page = templates / "group.html"
+    page.write_text(page.read_text().replace("{{ group.name }}", "{{ group.nickname }}", 1))
+    result = run_build("check", "--templates", "templates")
+    assert result.exit_code == 1
+    assert "templates/group.html:" in result.stderr and "has no attribute 'nickname'" in result.stderr
+    assert not (tmp_path / "site").exists()
