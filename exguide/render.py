@@ -26,7 +26,7 @@ from .write import stage_file
 
 
 def make_environment(template_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -34,6 +34,36 @@ def make_environment(template_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.globals["shared_fragment"] = SharedFragments(environment)
+    return environment
+
+
+class SharedFragments:
+    """`shared_fragment("name.html", **context)` in a template: a part that is the same on every page, such as
+    the body map of the same muscles, rendered once for each context. It gets no `url()` nor `page_path`, so
+    a shared template that would link somewhere fails instead of giving every page the first page's links."""
+
+    MOST = 4096  # contexts kept: the muscle combinations of a big guide
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        self._environment = environment
+        self._made: dict[tuple, Markup] = {}
+
+    def __call__(self, template_name: str, **context: object) -> Markup:
+        try:
+            key = (template_name, tuple(sorted(context.items())))
+            hash(key)
+        except TypeError:  # a part of the context that cannot be hashed: made every time
+            return self._render(template_name, context)
+        if key not in self._made:
+            if len(self._made) >= self.MOST:
+                self._made.clear()
+            self._made[key] = self._render(template_name, context)
+        return self._made[key]
+
+    def _render(self, template_name: str, context: dict) -> Markup:
+        html = self._environment.get_template(template_name).render(context)
+        return Markup(html.removesuffix("\n"))  # the template file's last line end: the caller has its own
 
 
 class SiteRenderer:

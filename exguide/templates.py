@@ -1,8 +1,8 @@
 """Which templates each template uses, and a digest of each one together with everything it uses.
 
 A page's cache key holds the digest of its template, so editing a template re-renders exactly the pages
-whose template uses it (through extends, include, import, or `fragment("name.html", ...)` and
-`fragments("name.html", ...)`), and no others.
+whose template uses it (through extends, include, import, or `fragment("name.html", ...)`,
+`fragments("name.html", ...)` and `shared_fragment("name.html", ...)`), and no others.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def template_uses(environment: jinja2.Environment, name: str) -> set[str]:
         return set()
     used = {found for found in meta.find_referenced_templates(tree) if found}
     for call in tree.find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name in ("fragment", "fragments") and call.args \
+        if isinstance(call.node, nodes.Name) and call.node.name in ("fragment", "fragments", "shared_fragment") and call.args \
                 and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
             used.add(call.args[0].value)
     return used

@@ -46,6 +46,7 @@ def test_the_dependency_map_follows_extends_imports_and_fragments():
                                                "booklet-exercise.html", "booklet-contents-entry.html",
                                                "booklet-routine.html", "booklet-contents-routine.html"}
     assert "routine-card.html" in templates.closure("home.html")
+    assert {"body-map.html", "bodymap.html"} <= templates.closure("group.html")
     assert templates.closure("search-shard.js") == {"search-shard.js"}
 
 

@@ -6,12 +6,15 @@ import json
 import os
 from pathlib import Path
 
+import jinja2
 import markdown
 import pytest
+from markupsafe import Markup
 
 from exguide.body import EXTENSIONS, BodyRenderer, quicken_inline_passes
 from exguide.links import relative_url
 from exguide.problems import ContentError
+from exguide.render import make_environment
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
 from exguide.write import LET_GO_BYTES, UnsafeOutputPath, update_site, write_site
@@ -160,3 +163,13 @@ def test_the_quick_inline_passes_give_python_markdowns_own_html():
                                                  "and record their digests in AUDITED_INLINE_PASSES"
     for sample in _markdown_samples():
         assert quick.reset().convert(sample) == own.reset().convert(sample), sample
+
+
+def test_a_shared_fragment_cannot_link_since_it_is_the_same_on_every_page(tmp_path):
+    (tmp_path / "linked.html").write_text('<a href="{{ url(\'index.html\') }}">{{ text }}</a>\n')
+    (tmp_path / "plain.html").write_text("<b>{{ text }}</b>\n")
+    shared = make_environment(tmp_path).globals["shared_fragment"]
+    assert shared("plain.html", text="<1>") == Markup("<b>&lt;1&gt;</b>")
+    assert shared("plain.html", text="<1>") is shared("plain.html", text="<1>")
+    with pytest.raises(jinja2.UndefinedError, match="'url' is undefined"):
+        shared("linked.html", text="x")
