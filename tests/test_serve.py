@@ -110,7 +110,7 @@ def test_a_template_error_shows_with_the_template_and_line(tmp_path, browser):
         edit(templates / "group.html", "<h1>{{ group.name }}</h1>", "<h1>{{ group.nme }}</h1>")
         overlay = page.locator("#exguide-errors")
         overlay.wait_for(timeout=10_000)
-        assert "templates/group.html:9: template error: " in overlay.inner_text()
+        assert "templates/group.html:8: template error: " in overlay.inner_text()  # the line of <h1>
         page.close()
     finally:
         process.send_signal(signal.SIGINT)
