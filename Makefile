@@ -25,7 +25,7 @@ test: $(READY) $(CHECKERS) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 bench: $(READY) $(BENCH_TOOLS) ## Time builds of 1,000 and 10,000 exercises against Hugo, Pelican and MkDocs, and save-to-reload (needs Chromium)
-	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin
+	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin --timeout 300
 	$(BIN)/python bench/reload.py
 
 audit: $(READY) $(CHECKERS) ## Nu checker, axe and Lighthouse over a fresh build, as one table (needs Chromium)
