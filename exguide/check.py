@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .links import broken
 from .model import Guide
-from .pipeline import Builder, BuildOptions
+from .pipeline import Builder, BuildOptions, Progress
 from .plan import sheet_warnings
 from .problems import Problem
 
@@ -29,9 +29,9 @@ SCRIPT_NAMES = {"CJK": "Chinese (Han)", "LATIN": "Latin", "CYRILLIC": "Cyrillic"
                 "HIRAGANA": "Japanese (Hiragana)", "KATAKANA": "Japanese (Katakana)", "HANGUL": "Korean (Hangul)"}
 
 
-def check_guide(options: BuildOptions) -> list[Problem]:
+def check_guide(options: BuildOptions, progress: Progress = lambda what, done, total: None) -> list[Problem]:
     """The warnings about the guide; a ContentError when it does not build at all."""
-    guide, plan = Builder(replace(options, pdfs=False)).check()
+    guide, plan = Builder(replace(options, pdfs=False), progress).check()
     return sorted([*sheet_warnings(plan.pages), *_broken_links(guide, plan.links), *_foreign_paragraphs(guide),
                    *_unused_exercises(guide), *_unworked_groups(guide), *_near_duplicate_titles(guide),
                    *_long_steps(guide)])

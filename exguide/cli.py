@@ -170,10 +170,13 @@ def run_import(arguments: argparse.Namespace) -> int:
 def run_check(options: BuildOptions, strict: bool) -> int:
     from .check import check_guide
 
+    progress = TerminalProgress(sys.stderr)
     try:
-        warnings = check_guide(options)
+        warnings = check_guide(options, progress)
     except ContentError as error:
+        progress.clear()
         return _report_errors(error, "Check failed with {errors}.")
+    progress.clear()
     for warning in warnings:
         print(warning.format(), file=sys.stderr)
     failed = strict and bool(warnings)

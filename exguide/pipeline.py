@@ -105,11 +105,14 @@ class Builder:
     def check(self) -> tuple[Guide, SitePlan]:
         """The guide and its plan, with every page rendered (in one process per core for a big guide) and
         thrown away: what a build would find wrong, without writing anything. PDFs are not printed."""
+        self.progress("Reading", 0, 0)
         self.reader.changed(None)
         guide, plan = self._plan(worker_count(self.options.workers, self._sources()))
         template_dir = self.options.template_dir
         job = FolderJob(plan.pages, ("",) * len(plan.pages), {}, template_dir, folder_digest(template_dir), None)
-        render_into_folder(job, worker_count(self.options.workers, len(job.pages)))
+        self.progress("Rendering pages", 0, len(job.pages))
+        render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
+                           lambda done: self.progress("Rendering pages", done, len(job.pages)))
         return guide, plan
 
     def build(self, store: BuildStore | None = None) -> BuildResult:
