@@ -105,15 +105,23 @@ class Builder:
     def check(self) -> tuple[Guide, SitePlan]:
         """The guide and its plan, with every page rendered (in one process per core for a big guide) and
         thrown away: what a build would find wrong, without writing anything. PDFs are not printed."""
+        guide, plan = self._plan_every_file()
+        template_dir = self.options.template_dir
+        self._render(FolderJob(plan.pages, ("",) * len(plan.pages), {}, template_dir, folder_digest(template_dir),
+                               None))
+        return guide, plan
+
+    def _plan_every_file(self) -> tuple[Guide, SitePlan]:
+        """The guide and its plan, every file read again, in one process per core for a big guide."""
         self.progress("Reading", 0, 0)
         self.reader.changed(None)
-        guide, plan = self._plan(worker_count(self.options.workers, self._sources()))
-        template_dir = self.options.template_dir
-        job = FolderJob(plan.pages, ("",) * len(plan.pages), {}, template_dir, folder_digest(template_dir), None)
+        return self._plan(worker_count(self.options.workers, self._sources()))
+
+    def _render(self, job: FolderJob) -> FolderResult:
+        """`render_into_folder` on as many cores as the job is worth, counting the pages as they are done."""
         self.progress("Rendering pages", 0, len(job.pages))
-        render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
-                           lambda done: self.progress("Rendering pages", done, len(job.pages)))
-        return guide, plan
+        return render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
+                                  lambda done: self.progress("Rendering pages", done, len(job.pages)))
 
     def build(self, store: BuildStore | None = None) -> BuildResult:
         """Bring the output folder up to date, making only the files whose inputs changed since the last
@@ -126,9 +134,7 @@ class Builder:
         inputs = store.inputs()
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
-        self.progress("Reading", 0, 0)
-        self.reader.changed(None)
-        _, plan = self._plan(worker_count(self.options.workers, self._sources()))
+        _, plan = self._plan_every_file()
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:
@@ -151,9 +157,7 @@ class Builder:
         rendered = [index for index, page in enumerate(plan.pages) if not self._printed(page)]
         job = FolderJob(tuple(plan.pages[i] for i in rendered), tuple(keys[i] for i in rendered), kept,
                         template_dir, folder_digest(template_dir), output.staging)
-        self.progress("Rendering pages", 0, len(job.pages))
-        made = render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
-                                  lambda done: self.progress("Rendering pages", done, len(job.pages)))
+        made = self._render(job)
         for static in plan.static_files:
             data = static.source.read_bytes()
             record = made.records[static.path] = record_output(output.staging, static.path, data, digest_bytes(data),

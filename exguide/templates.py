@@ -16,6 +16,9 @@ from jinja2 import meta, nodes
 from .fingerprint import DIGEST_SIZE
 
 
+FRAGMENT_CALLS = ("fragment", "fragments", "shared_fragment")  # the helpers render.py gives templates
+
+
 def template_uses(environment: jinja2.Environment, name: str) -> set[str]:
     """The templates `name` names directly; a template that does not parse uses none (rendering reports it)."""
     try:
@@ -25,7 +28,7 @@ def template_uses(environment: jinja2.Environment, name: str) -> set[str]:
         return set()
     used = {found for found in meta.find_referenced_templates(tree) if found}
     for call in tree.find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name in ("fragment", "fragments", "shared_fragment") and call.args \
+        if isinstance(call.node, nodes.Name) and call.node.name in FRAGMENT_CALLS and call.args \
                 and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
             used.add(call.args[0].value)
     return used
