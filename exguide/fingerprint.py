@@ -19,8 +19,12 @@ from pydantic import BaseModel
 DIGEST_SIZE = 16
 
 
-def digest_bytes(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
+def digest_bytes(*pieces: bytes) -> str:
+    """The digest of the pieces' bytes, one after the other."""
+    digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    for piece in pieces:
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 class Fingerprinter:

@@ -16,7 +16,7 @@ from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines
-from .plan import PDF_PAPERS, Page, SitePlan, pdf_path, plan_site, sheet_warnings
+from .plan import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path, plan_site, sheet_warnings
 from .problems import Problem
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
     render_into_folder
@@ -107,8 +107,7 @@ class Builder:
         thrown away: what a build would find wrong, without writing anything. PDFs are not printed."""
         guide, plan = self._plan_every_file()
         template_dir = self.options.template_dir
-        self._render(FolderJob(plan.pages, ("",) * len(plan.pages), {}, template_dir, folder_digest(template_dir),
-                               None))
+        self._render(FolderJob(plan.pages, {}, template_dir, folder_digest(template_dir), None))
         return guide, plan
 
     def _plan_every_file(self) -> tuple[Guide, SitePlan]:
@@ -152,24 +151,23 @@ class Builder:
     def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput) -> FolderResult:
         """Render the pages, copy the static files and print the routines that changed, into `output`."""
         template_dir = self.options.template_dir
-        keys = page_keys(plan.pages, make_environment(template_dir), template_dir)
-        printed = [index for index, page in enumerate(plan.pages) if self._printed(page)]
-        rendered = [index for index, page in enumerate(plan.pages) if not self._printed(page)]
-        job = FolderJob(tuple(plan.pages[i] for i in rendered), tuple(keys[i] for i in rendered), kept,
-                        template_dir, folder_digest(template_dir), output.staging)
+        printed = [page for page in plan.pages if self._printed(page)]
+        job = FolderJob(tuple(page for page in plan.pages if not self._printed(page)), kept, template_dir,
+                        folder_digest(template_dir), output.staging)
         made = self._render(job)
         for static in plan.static_files:
             data = static.source.read_bytes()
-            record = made.records[static.path] = record_output(output.staging, static.path, data, digest_bytes(data),
-                                                               kept.get(static.path), made.written)
+            record = made.records[static.path] = record_output(
+                output.staging, static.path, (data,), digest_bytes(data), kept.get(static.path), made.written)
             if static.path not in kept or kept[static.path].key != record.key:
                 made.rendered.append(static.path)
-        self._print(plan, [(plan.pages[i], keys[i]) for i in printed], kept, output, made)
+        self._print(plan, list(zip(printed, page_keys(printed, make_environment(template_dir), template_dir))), kept,
+                    output, made)
         return made
 
     def _printed(self, page: Page) -> bool:
         """Routine pages come from the PDF printer when there are PDFs: their type step is the PDF's."""
-        return self.options.pdfs and page.template == "routine.html"
+        return self.options.pdfs and page.template == ROUTINE_TEMPLATE
 
     def _print(self, plan: SitePlan, pages: list[tuple[Page, str]], kept: Mapping[str, OutputRecord],
                output: StagedOutput, made: FolderResult) -> None:
@@ -186,7 +184,7 @@ class Builder:
                 printed_page, files = printer.print(page)
                 fits = printed_page.context["sheet"].fits
                 for path in paths:
-                    made.records[path] = record_output(output.staging, path, files[path], key, kept.get(path),
+                    made.records[path] = record_output(output.staging, path, (files[path],), key, kept.get(path),
                                                        made.written, fits)
                 made.rendered.extend(paths)
 

@@ -12,7 +12,7 @@ from itertools import chain, repeat
 from operator import attrgetter, methodcaller
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
@@ -64,6 +64,7 @@ CUSTOM_ROUTINE = "routines/custom/index.html"
 CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
 EXERCISE_INDEX = "exercises/index.html"
 SEARCH = "search/index.html"
+ROUTINE_TEMPLATE = "routine.html"  # the pages with a print sheet
 NO_EQUIPMENT = "none"  # the equipment filter's value for exercises that need none
 
 
@@ -260,9 +261,10 @@ def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     sections_by_source = memo.each("booklet links", lambda e: (e.source.as_posix(), f"{BOOKLET}#exercise-{e.slug}"),
                                    (guide.exercises,))
     booklet_links = memo.same("booklet links", {**links, **dict(sections_by_source)})
-    sections = memo.each(_booklet, lambda e: (e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)),
-                         (guide.exercises,), shared=(booklet_links,))
-    return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=sections))
+    return Page(BOOKLET, "print.html", LazyContext(lambda: frozen_context(
+        site=guide.config, guide=guide, sections=memo.each(
+            _booklet, lambda e: (e, rewrite(e.body_html, e.source.as_posix(), BOOKLET, booklet_links)),
+            (guide.exercises,), shared=(booklet_links,)))))
 
 
 def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple[Page, ...]:
@@ -278,12 +280,14 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
 
 def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
                    routines: tuple[Routine, ...], links: Mapping[str, str]) -> Page:
-    body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
-    return Page(path_of(exercise), "exercise.html", frozen_context(
-        site=site, exercise=exercise, body_html=body, routines=routines,
-        structured_data=structured_data(exercise, public_url(site, path_of(exercise))), map_states=map_states(exercise),
-        previous=previous, next=following,
-    ))
+    def context() -> Mapping[str, Any]:
+        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
+        return frozen_context(
+            site=site, exercise=exercise, body_html=body, routines=routines,
+            structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
+            map_states=map_states(exercise), previous=previous, next=following,
+        )
+    return Page(path_of(exercise), "exercise.html", LazyContext(context))
 
 
 def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
@@ -295,7 +299,7 @@ def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], 
     steps = tuple(tuple(rewrite(step, item.exercise.source.as_posix(), path, links) for step in item.exercise.steps)
                   for item in routine.items)
     introduction = rewrite(routine.introduction_html, routine.source.as_posix(), path, links)
-    return Page(path, "routine.html", frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links,
+    return Page(path, ROUTINE_TEMPLATE, frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links,
                                                      steps=steps, introduction_html=introduction))
 
 
@@ -311,7 +315,7 @@ def sheet_warnings(pages: tuple[Page, ...], fits: Callable[[Page], bool] = lambd
     """A warning for each routine whose print sheet does not fit one page; by default as the plan estimated,
     or as `fits` says (what printing found)."""
     return tuple(_unfit_sheet_warning(page.context["routine"].source)
-                 for page in pages if "sheet" in page.context and not fits(page))
+                 for page in pages if page.template == ROUTINE_TEMPLATE and not fits(page))
 
 
 def _unfit_sheet_warning(routine_source: Path) -> Problem:
@@ -323,14 +327,16 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     """What the build-your-own routine page lays out sheets with; each exercise's part is kept as JSON text,
     so that an edit encodes one exercise again, not ten thousand."""
     links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
-    entries = memo.each(custom_routine_entry, lambda e: (
-        f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"), (guide.exercises,),
-        shared=(links,))
     slugs = _slugs(guide, memo)
-    by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
-    exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
-    data = f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}'
-    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(data=data))
+
+    def context() -> Mapping[str, Any]:
+        entries = memo.each(custom_routine_entry, lambda e: (
+            f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"), (guide.exercises,),
+            shared=(links,))
+        by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
+        exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
+        return frozen_context(data=f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}')
+    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", LazyContext(context))
 
 
 def _slugs(guide: Guide, memo: Memo) -> tuple[str, ...]:
@@ -364,6 +370,35 @@ def map_states(exercise: Exercise) -> tuple[tuple[str, str], ...]:
 def frozen_context(**context: Any) -> Mapping[str, Any]:
     """A page's template context, read-only."""
     return MappingProxyType(context)
+
+
+class LazyContext(Mapping[str, Any]):
+    """A page's context, made the first time it is read. A big guide's pages are keyed and rendered in worker
+    processes (see render.py), so the context of each exercise page, and of the pages made from every
+    exercise, is made there: by one core of several, and not kept in the parent, whose memory every worker
+    shares."""
+
+    def __init__(self, make: Callable[[], Mapping[str, Any]]) -> None:
+        self._make = make
+        self._context: Mapping[str, Any] | None = None
+
+    def _made(self) -> Mapping[str, Any]:
+        if self._context is None:
+            self._context = self._make()
+        return self._context
+
+    def release(self) -> None:
+        """Drop the context made, to be made again if it is read again: a worker that has written the page."""
+        self._context = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._made()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 def _check_reserved(guide: Guide) -> None:

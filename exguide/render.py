@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 import traceback
 from dataclasses import dataclass, field
 from bisect import bisect_right
@@ -18,7 +19,7 @@ from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
 from .parallel import run_shared
-from .plan import Page, SitePlan, path_of, public_url
+from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
 from .store import OutputRecord, folder_digest
 from .templates import TemplateDigests
@@ -237,6 +238,13 @@ _SPLICE = f"\x00exguide-{secrets.token_hex(8)}\x00"
 
 def render_page(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None) -> bytes:
     """The page, in UTF-8. `parts` keeps the page's fragments from the last time it rendered, for `serve`."""
+    return b"".join(render_page_pieces(environment, page, parts))
+
+
+def render_page_pieces(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None
+                       ) -> list[bytes]:
+    """The page, in UTF-8, in pieces: its lists of fragments as they were kept, so that a page as long as
+    the booklet (26 MB at ten thousand exercises) is written out without being copied into one string."""
     site = page.context.get("site")
     spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once the page is encoded
     canonical = public_url(site, page.path) if site is not None else None
@@ -297,10 +305,10 @@ def render_page(environment: jinja2.Environment, page: Page, parts: RenderingPar
     text = template.render(page.context, url=url, page_path=page.path, fragment=fragment,
                            fragments=fragments_each, canonical=canonical).encode("utf-8")
     if not spliced:
-        return text
+        return [text]
     pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number
-    return b"".join([pieces[0], *(part for number, after in zip(pieces[1::2], pieces[2::2])
-                                  for part in (*spliced[int(number)], after))])
+    return [pieces[0], *(part for number, after in zip(pieces[1::2], pieces[2::2])
+                         for part in (*spliced[int(number)], after))]
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
@@ -316,10 +324,10 @@ def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Proble
 @dataclass(frozen=True)
 class FolderJob:
     """Pages to render into a staging folder (or, without one, only to find their problems), with what the
-    output folder already holds."""
+    output folder already holds. Each worker keys its own pages (see `page_keys`): keying ten thousand pages
+    is a walk of the whole guide, which the parent would otherwise do alone before any worker starts."""
 
     pages: tuple[Page, ...]
-    keys: tuple[str, ...]  # each page's cache key, in the same order
     kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
     template_dir: Path
     templates_digest: str  # of the whole templates folder, for the workers' template environments
@@ -332,8 +340,10 @@ class FolderResult:
     written: list[str] = field(default_factory=list)  # staged, to be moved in
     rendered: list[str] = field(default_factory=list)
     problems: set[Problem] = field(default_factory=set)
+    pages: int = 0  # looked at, rendered or not
 
     def merge(self, other: "FolderResult") -> None:
+        self.pages += other.pages
         self.records.update(other.records)
         self.written += other.written
         self.rendered += other.rendered
@@ -347,48 +357,62 @@ def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], N
                        ) -> FolderResult:
     """Render each page whose key changed, or whose file is gone, and stage the files whose bytes changed."""
     global _job
-    unchanged = {index for index, page in enumerate(job.pages)
-                 if page.path in job.kept and job.kept[page.path].key == job.keys[index]}
-    stale = [index for index in range(len(job.pages)) if index not in unchanged]
-    result = FolderResult(records={job.pages[index].path: job.kept[job.pages[index].path] for index in unchanged})
     _job = job
+    result = FolderResult()
     try:
-        # Pieces of up to 32 pages, but enough of them for every worker: after an edit, the few pages left
-        # to render are the long lists (the booklet, the home page, the groups'), which must not share one.
-        size = max(1, min(32, len(stale) // (workers * 4)))
-        pieces = [stale[start:start + size] for start in range(0, len(stale), size)]
-        for done, piece_result in enumerate(run_shared(_render_pieces, pieces, workers), 1):
+        for piece_result in run_shared(_render_pieces, _work_pieces(job.pages, workers), workers):
             result.merge(piece_result)
-            progress(min(done * size, len(stale)))
+            progress(result.pages)
     finally:
         _job = None
+        _keys[:] = None, None
     if result.problems:
         raise ContentError(result.problems)
     return result
 
 
+def _work_pieces(pages: tuple[Page, ...], workers: int) -> list[list[int]]:
+    """The pages' places, in pieces of up to 32 but enough of them for every worker. A page whose template
+    few pages use (the booklet, the home page, a group's page) is a piece of its own, and these come first:
+    they are the long pages, which must not share one worker, and after an edit often the only ones left
+    to render."""
+    size = max(1, min(32, len(pages) // (workers * 4)))
+    uses = Counter(map(attrgetter("template"), pages))
+    alone = [index for index, page in enumerate(pages) if uses[page.template] < size]
+    together = [index for index, page in enumerate(pages) if uses[page.template] >= size]
+    return [[index] for index in alone] + [together[start:start + size] for start in range(0, len(together), size)]
+
+
 def _render_pieces(indices: list[int]) -> FolderResult:
     job = _job
     environment = _worker_environment(job.template_dir, job.templates_digest)
-    result = FolderResult()
+    keys = _job_keys(job, environment)
+    result = FolderResult(pages=len(indices))
     for index in indices:
-        page, key = job.pages[index], job.keys[index]
+        page = job.pages[index]
+        key = keys.key(page) if job.staging is not None else ""
+        kept = job.kept.get(page.path)
+        if kept is not None and kept.key == key:
+            result.records[page.path] = kept
+            continue
         try:
-            data = render_page(environment, page)
+            data = render_page_pieces(environment, page)
         except jinja2.TemplateError as error:
             result.problems.add(_template_problem(error, job.template_dir))
             continue
         result.rendered.append(page.path)
         if job.staging is not None:
-            result.records[page.path] = record_output(job.staging, page.path, data, key, job.kept.get(page.path),
-                                                      result.written, fits=_fits(page))
+            result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
+                                                      fits=_fits(page))
+        if isinstance(page.context, LazyContext):
+            page.context.release()  # this process does not need it again
     return result
 
 
-def record_output(staging: Path, site_path: str, data: bytes, key: str, kept: OutputRecord | None,
+def record_output(staging: Path, site_path: str, data: Sequence[bytes], key: str, kept: OutputRecord | None,
                   written: list[str], fits: bool = True) -> OutputRecord:
-    """The record of one made file, staged only when its bytes differ from the kept file's."""
-    digest = digest_bytes(data)
+    """The record of one made file (its bytes in pieces), staged only when they differ from the kept file's."""
+    digest = digest_bytes(*data)
     if kept is not None and kept.digest == digest:
         return OutputRecord(key, digest, kept.size, kept.mtime_ns, fits)
     written.append(site_path)
@@ -413,9 +437,28 @@ def _worker_environment(template_dir: Path, digest: str) -> jinja2.Environment:
     return _environments[template_dir, digest]
 
 
-def page_keys(pages: tuple[Page, ...], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:
-    """Each page's cache key: the digest of its template with all it uses, its path and its context."""
-    templates = TemplateDigests(environment, template_dir)
-    fingerprints = Fingerprinter()
-    return tuple(fingerprints.fingerprint(templates[page.template], page.path, page.absolute_links, page.context)
-                 for page in pages)
+_keys: list = [None, None]  # the job whose pages this process keys, and its PageKeys
+
+
+def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
+    if _keys[0] is not job:
+        _keys[:] = job, PageKeys(environment, job.template_dir)
+    return _keys[1]
+
+
+class PageKeys:
+    """Each page's cache key: the digest of its template with all it uses, its path and its context. One
+    keyer serves one build, whose objects do not change (see Fingerprinter)."""
+
+    def __init__(self, environment: jinja2.Environment, template_dir: Path) -> None:
+        self._templates = TemplateDigests(environment, template_dir)
+        self._fingerprints = Fingerprinter()
+
+    def key(self, page: Page) -> str:
+        return self._fingerprints.fingerprint(self._templates[page.template], page.path, page.absolute_links,
+                                              page.context)
+
+
+def page_keys(pages: Sequence[Page], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:
+    """Each page's cache key (see PageKeys)."""
+    return tuple(map(PageKeys(environment, template_dir).key, pages))

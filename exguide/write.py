@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 from .store import output_files
 
@@ -121,7 +122,7 @@ class StagedOutput:
 
     def put(self, site_path: str, data: bytes) -> tuple[int, int]:
         """Stage one file; its size and modification time, which it keeps once moved in."""
-        return stage_file(self.staging, site_path, data)
+        return stage_file(self.staging, site_path, (data,))
 
     def commit(self, staged: list[str], made: set[str]) -> None:
         """Move `staged` files (some staged by other processes) into place, and remove every file of the
@@ -141,11 +142,12 @@ class StagedOutput:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def stage_file(staging: Path, site_path: str, data: bytes) -> tuple[int, int]:
-    """Write one file under `staging`; its size and modification time in nanoseconds."""
+def stage_file(staging: Path, site_path: str, data: Sequence[bytes]) -> tuple[int, int]:
+    """Write one file (its bytes in pieces) under `staging`; its size and modification time in nanoseconds."""
     target = staging / _checked(site_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    with open(target, "wb") as file:
+        file.writelines(data)
     written = target.stat()
     return written.st_size, written.st_mtime_ns
 
