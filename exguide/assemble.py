@@ -332,8 +332,8 @@ def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRende
     paths = [*reader.files(content_dir / "exercises", ".md"), *reader.files(content_dir / "routines", ".md")]
     _shared = (reader, renderer)
     try:
-        for documents, bodies in run_shared(_read_piece, [paths[i::workers * 4] for i in range(workers * 4)],
-                                            workers):
+        pieces = workers * 16  # enough for the parent and the workers to finish together
+        for documents, bodies in run_shared(_read_piece, [paths[i::pieces] for i in range(pieces)], workers):
             reader.cache.remember(documents)
             renderer.cache.remember(bodies)
     finally:

@@ -1,4 +1,4 @@
-"""Work shared among worker processes, one per core, so that a big guide builds on all of them.
+"""Work shared among processes, one per core, so that a big guide builds on all of them.
 
 Workers are forked: each starts with a copy of the parent's memory, so the job (the planned pages, the
 guide) is set up once in the parent and never sent over a pipe; only small results come back.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from typing import Callable, Iterable, Iterator, TypeVar
+import queue
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -27,18 +29,82 @@ def worker_count(requested: int | None, items: int) -> int:
     return max(1, min(cores, items // ITEMS_PER_WORKER))
 
 
+@dataclass
+class _SharedWork:
+    """The pieces of one `run_shared`, as the forked workers inherit them, and what they share with it."""
+
+    work: Callable[[Any], Any]
+    pieces: list
+    bounds: Any  # a shared array: the next piece from the front, the end of those left at the back
+    results: Any  # a queue: each worker's results, as they are done
+
+
+_shared: _SharedWork | None = None  # set before the workers fork
+
+
 def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers: int) -> Iterator[Result]:
-    """`work` over every piece, in `workers` forked processes (or in this one), results as they finish."""
-    if workers <= 1:
+    """`work` over every piece, in `workers` processes (or in this one), results as they finish.
+
+    This process is one of them: it takes the pieces from the front while the forked workers take them from
+    the back. A worker's results are pickled to this process; this one's are not. And a page of memory that
+    any process writes (Python writes an object's reference count as it reads it) is copied for it: one
+    process fewer to copy into, one copy fewer of what they all read."""
+    global _shared
+    pieces = list(pieces)
+    if workers <= 1 or len(pieces) <= 1:
         yield from map(work, pieces)
         return
+    context = multiprocessing.get_context("fork")
+    _shared = _SharedWork(work, pieces, context.Array("q", [0, len(pieces)]), context.Queue())
     # The heap the workers inherit goes into the collector's permanent generation: scanning it would touch
     # every one of its pages, which copies them into each worker. The collector still runs on what the
     # workers make: disabled, it left each render worker holding 80 MB more of garbage cycles at 10,000
     # exercises, for no time saved.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(work, pieces)
+        with context.Pool(workers - 1) as pool:
+            helpers = pool.map_async(_work_from_back, range(workers - 1))
+            yield from _work_from_front(_shared, helpers)
     finally:
         gc.unfreeze()
+        _shared = None
+
+
+def _work_from_front(shared: _SharedWork, helpers: multiprocessing.pool.AsyncResult) -> Iterator[Any]:
+    """This process's share of the pieces, then the workers' results, each as soon as it is here."""
+    received = 0
+    while (index := _take(shared.bounds, from_back=False)) is not None:
+        yield shared.work(shared.pieces[index])
+        received += 1
+        while True:  # what the workers finished meanwhile
+            try:
+                yield shared.results.get_nowait()
+            except queue.Empty:
+                break
+            received += 1
+    while received < len(shared.pieces):
+        try:
+            yield shared.results.get(timeout=0.1)
+            received += 1
+        except queue.Empty:
+            if helpers.ready():
+                helpers.get()  # a worker's exception is raised here; otherwise the last results are on their way
+
+
+def _work_from_back(_: int) -> None:
+    shared = _shared
+    while (index := _take(shared.bounds, from_back=True)) is not None:
+        shared.results.put(shared.work(shared.pieces[index]))
+
+
+def _take(bounds: Any, from_back: bool) -> int | None:
+    """The place of the next piece nobody took, from the front or from the back; None when none is left."""
+    with bounds.get_lock():
+        front, back = bounds[0], bounds[1]
+        if front >= back:
+            return None
+        if from_back:
+            bounds[1] = back - 1
+            return back - 1
+        bounds[0] = front + 1
+        return front

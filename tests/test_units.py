@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import jinja2
@@ -13,6 +14,7 @@ from markupsafe import Markup
 
 from exguide.body import EXTENSIONS, BodyRenderer, quicken_inline_passes
 from exguide.links import relative_url
+from exguide.parallel import run_shared
 from exguide.problems import ContentError
 from exguide.render import make_environment
 from exguide.schema import Dose
@@ -173,3 +175,27 @@ def test_a_shared_fragment_cannot_link_since_it_is_the_same_on_every_page(tmp_pa
     assert shared("plain.html", text="<1>") is shared("plain.html", text="<1>")
     with pytest.raises(jinja2.UndefinedError, match="'url' is undefined"):
         shared("linked.html", text="x")
+
+
+def _slow_piece(number: int) -> tuple[int, int]:
+    time.sleep(0.01)  # long enough for the forked worker to start and take its share
+    return number, os.getpid()
+
+
+def test_shared_work_gives_each_result_once_from_this_process_and_a_worker():
+    results = list(run_shared(_slow_piece, range(40), workers=2))
+    assert sorted(number for number, _ in results) == list(range(40))
+    assert len({pid for _, pid in results}) == 2 and os.getpid() in {pid for _, pid in results}
+    assert {number for number, pid in results if pid == os.getpid()} >= {0, 1}  # this process takes the front
+
+
+def _fails_at_the_back(number: int) -> int:
+    if number == 39:
+        raise ValueError("piece 39 failed")
+    time.sleep(0.01)
+    return number
+
+
+def test_a_workers_exception_reaches_this_process():
+    with pytest.raises(ValueError, match="piece 39 failed"):
+        list(run_shared(_fails_at_the_back, range(40), workers=2))
