@@ -165,7 +165,11 @@ def time_serve(root: Path, size: int, runs: int) -> dict[str, Timing]:
             written.seconds.append(int(built[-1][1]) / 1000 if built else float("nan"))
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # started with Ctrl-C ignored, as a background job of a shell is
+            server.terminate()
+            server.wait(timeout=30)
     return {"serve: rebuild after a save": rebuilt, "serve: ... and site/ written": written,
             "serve: save to page served": saved}
 

@@ -300,7 +300,7 @@ def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], 
                   for item in routine.items)
     introduction = rewrite(routine.introduction_html, routine.source.as_posix(), path, links)
     return Page(path, ROUTINE_TEMPLATE, frozen_context(site=site, routine=routine, sheet=sheet, pdf_links=pdf_links,
-                                                     steps=steps, introduction_html=introduction))
+                                                       steps=steps, introduction_html=introduction))
 
 
 def public_url(site: GuideConfig, site_path: str) -> str | None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from bisect import bisect_right
 from itertools import compress, repeat
@@ -324,7 +324,7 @@ def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Proble
 @dataclass(frozen=True)
 class FolderJob:
     """Pages to render into a staging folder (or, without one, only to find their problems), with what the
-    output folder already holds. Each worker keys its own pages (see `page_keys`): keying ten thousand pages
+    output folder already holds. Each worker keys its own pages (see `PageKeys`): keying ten thousand pages
     is a walk of the whole guide, which the parent would otherwise do alone before any worker starts."""
 
     pages: tuple[Page, ...]
