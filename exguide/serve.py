@@ -15,6 +15,7 @@ import gc
 import html
 import logging
 import mimetypes
+import signal
 import threading
 import time
 import webbrowser
@@ -231,6 +232,10 @@ class DevServer:
         self.log(f"Serving {self.options.out_dir} at {url} (Ctrl-C to stop)")
         if open_browser:
             webbrowser.open(url)
+        if threading.current_thread() is threading.main_thread():
+            # Stop as on Ctrl-C on what a service manager or `docker stop` sends, and what stops a server
+            # started in the background of a shell, where Ctrl-C is ignored.
+            self._loop.asyncio_loop.add_signal_handler(signal.SIGTERM, self.stop)
         try:
             self._loop.start()
         except KeyboardInterrupt:

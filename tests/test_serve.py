@@ -161,6 +161,14 @@ def test_ctrl_c_stops_the_server_cleanly(server):
     assert output.rstrip().endswith("Stopped.")
 
 
+def test_sigterm_stops_the_server_as_ctrl_c_does(server):
+    process = server["process"]
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert output.rstrip().endswith("Stopped.")
+
+
 def test_pdfs_are_made_in_the_background_once_edits_settle(tmp_path):
     make_guide(tmp_path)
     port = free_port()
