@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -13,6 +14,7 @@ from .schema import MusclesFile
 from .sources import LineMap
 
 
+@functools.lru_cache(maxsize=4096)  # ten thousand exercises name a few dozen muscles, each many times over
 def normalize(name: str) -> str:
     """The form names are compared in: case, hyphens and spacing do not matter."""
     return re.sub(r"[\s_-]+", " ", name.strip().lower())
