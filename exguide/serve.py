@@ -85,12 +85,12 @@ class Rebuilder:
         served = time.perf_counter()
         if not first:
             ready(changed)
-        update_site(files, self.builder.options.out_dir, previous, changed)
+        written = update_site(files, self.builder.options.out_dir, previous, None if first else changed)
         # What the build keeps for the next one is millions of objects that live on: the cycle collector
         # need not walk them again and again, which made a rebuild of 10,000 exercises stall for a second.
         gc.freeze()
         if changed or first:
-            self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(changed)} file(s) changed; "
+            self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(written)} file(s) changed; "
                      f"{self.builder.options.out_dir.name}/ written after {(time.perf_counter() - started) * 1000:.0f} ms")
         return changed
 

@@ -199,3 +199,14 @@ def _fails_at_the_back(number: int) -> int:
 def test_a_workers_exception_reaches_this_process():
     with pytest.raises(ValueError, match="piece 39 failed"):
         list(run_shared(_fails_at_the_back, range(40), workers=2))
+
+
+def test_a_first_update_over_a_built_folder_writes_only_what_differs(tmp_path):
+    site = tmp_path / "site"
+    write_site({"index.html": b"same", "a/index.html": b"old", "gone/index.html": b"gone"}, site)
+    same_before = (site / "index.html").stat().st_ino
+    files = {"index.html": b"same", "a/index.html": b"new", "b/index.html": b"added"}
+    changed = update_site(files, site, previous=None)
+    assert changed == ["a/index.html", "b/index.html", "gone/index.html"]
+    assert read_files(site) == files and not (site / "gone").exists()
+    assert (site / "index.html").stat().st_ino == same_before  # not written again
