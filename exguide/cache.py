@@ -72,6 +72,10 @@ class PageParts:
         self._pages[page_path] = (version, used)
         return RenderingParts(kept if last_version == version else {}, used)
 
+    def keeps(self, page_path: str) -> bool:
+        """Whether the page at `page_path` kept parts the last time it rendered."""
+        return bool(self._pages.get(page_path, (None, {}))[1])
+
     def keep_only(self, page_paths: Collection[str]) -> None:
         """Forget the pages that are gone."""
         for gone in set(self._pages).difference(page_paths):

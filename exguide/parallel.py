@@ -37,13 +37,16 @@ class _SharedWork:
     pieces: list
     bounds: Any  # a shared array: the next piece from the front, the end of those left at the back
     results: Any  # a queue: each worker's results, as they are done
+    reserved: int  # how many pieces, at the front, only this process takes
 
 
 _shared: _SharedWork | None = None  # set before the workers fork
 
 
-def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers: int) -> Iterator[Result]:
-    """`work` over every piece, in `workers` processes (or in this one), results as they finish.
+def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers: int, reserved: int = 0
+               ) -> Iterator[Result]:
+    """`work` over every piece, in `workers` processes (or in this one), results as they finish. The first
+    `reserved` pieces are this process's alone: work whose effects must stay in it.
 
     This process is one of them: it takes the pieces from the front while the forked workers take them from
     the back. A worker's results are pickled to this process; this one's are not. And a page of memory that
@@ -55,7 +58,7 @@ def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers
         yield from map(work, pieces)
         return
     context = multiprocessing.get_context("fork")
-    _shared = _SharedWork(work, pieces, context.Array("q", [0, len(pieces)]), context.Queue())
+    _shared = _SharedWork(work, pieces, context.Array("q", [0, len(pieces)]), context.Queue(), reserved)
     # The heap the workers inherit goes into the collector's permanent generation: scanning it would touch
     # every one of its pages, which copies them into each worker. The collector still runs on what the
     # workers make: disabled, it left each render worker holding 80 MB more of garbage cycles at 10,000
@@ -73,7 +76,7 @@ def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers
 def _work_from_front(shared: _SharedWork, helpers: multiprocessing.pool.AsyncResult) -> Iterator[Any]:
     """This process's share of the pieces, then the workers' results, each as soon as it is here."""
     received = 0
-    while (index := _take(shared.bounds, from_back=False)) is not None:
+    while (index := _take(shared.bounds)) is not None:
         yield shared.work(shared.pieces[index])
         received += 1
         while True:  # what the workers finished meanwhile
@@ -93,15 +96,16 @@ def _work_from_front(shared: _SharedWork, helpers: multiprocessing.pool.AsyncRes
 
 def _work_from_back(_: int) -> None:
     shared = _shared
-    while (index := _take(shared.bounds, from_back=True)) is not None:
+    while (index := _take(shared.bounds, from_back=True, reserved=shared.reserved)) is not None:
         shared.results.put(shared.work(shared.pieces[index]))
 
 
-def _take(bounds: Any, from_back: bool) -> int | None:
-    """The place of the next piece nobody took, from the front or from the back; None when none is left."""
+def _take(bounds: Any, from_back: bool = False, reserved: int = 0) -> int | None:
+    """The place of the next piece nobody took, from the front or from the back (never one of the first
+    `reserved`); None when none is left."""
     with bounds.get_lock():
         front, back = bounds[0], bounds[1]
-        if front >= back:
+        if front >= back or (from_back and back <= reserved):
             return None
         if from_back:
             bounds[1] = back - 1

@@ -50,7 +50,7 @@ class Builder:
         self.progress = progress
         self.reader = SourceReader()
         self.bodies = BodyRenderer()
-        self.pages = SiteRenderer(options.template_dir)
+        self.pages = SiteRenderer(options.template_dir, options.workers)
         self.memo = Memo()
         self._finished = True  # whether the last plan got to its end
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from bisect import bisect_right
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import add, and_, attrgetter, is_, is_not, lt, not_, rshift, sub, xor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
-from .parallel import run_shared
+from .parallel import run_shared, worker_count
 from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
 from .store import OutputRecord, folder_digest
@@ -72,12 +73,14 @@ class SiteRenderer:
     whose template with all it uses is unchanged, is not rendered again; nor is a part of a page kept by
     `fragment` or `fragments`."""
 
-    def __init__(self, template_dir: Path) -> None:
+    def __init__(self, template_dir: Path, workers: int | None = None) -> None:
         self.template_dir = template_dir
+        self.workers = workers  # processes for a first build (see worker_count)
         self.fragments = PageParts()
         self.memo = Memo()
         self.rendered = 0  # pages rendered by the last build
         self._failed = False  # a build that stopped part way says nothing about which pages are gone
+        self._first = True
         self._templates_digest = ""
         self.environment = make_environment(template_dir)
         self._templates = TemplateDigests(self.environment, template_dir)
@@ -91,8 +94,11 @@ class SiteRenderer:
             self._templates_digest = digest
         self.memo.next_build(keep_all=self._failed)
         self._failed = True
+        # A first build renders every page: in one process per core for a big guide.
+        workers = worker_count(self.workers, len(plan.pages)) if self._first else 1
         files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo,
-                                           self._templates)
+                                           self._templates, workers)
+        self._first = False
         self.fragments.keep_only(files)
         self._failed = False
         return files
@@ -100,9 +106,10 @@ class SiteRenderer:
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
                 fragments: PageParts | None = None, memo: Memo | None = None,
-                templates: TemplateDigests | None = None) -> tuple[dict[str, bytes], int]:
+                templates: TemplateDigests | None = None, workers: int = 1) -> tuple[dict[str, bytes], int]:
     """Every output file of the plan, by its site path, and how many pages were rendered (not found in
-    `memo`); template mistakes are content errors."""
+    `memo`); template mistakes are content errors. With `workers`, every page is rendered ahead in that
+    many processes: for a first build, which renders them all."""
     environment = environment or make_environment(template_dir)
     templates = templates or TemplateDigests(environment, template_dir)
     memo = memo or Memo()
@@ -112,9 +119,9 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     versions = {name: memo.same((TemplateDigests, name), templates[name])
                 for name in set(map(attrgetter("template"), plan.pages))}
 
-    def render(page: Page, version: str) -> bytes | Problem:
-        nonlocal rendered
-        rendered += 1
+    page_versions = tuple(map(versions.__getitem__, map(attrgetter("template"), plan.pages)))
+
+    def make(page: Page, version: str) -> bytes | Problem:
         try:
             parts = fragments.of(page.path, version) if fragments is not None else None
             return render_page(environment, page, parts)
@@ -123,9 +130,14 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         except jinja2.TemplateError as error:
             return _template_problem(error, template_dir)
 
+    def render(page: Page, version: str) -> bytes | Problem:
+        nonlocal rendered
+        rendered += 1
+        return ahead.pop(page.path) if page.path in ahead else make(page, version)
+
     try:
-        made = memo.each(render_site, render, (plan.pages, tuple(map(versions.__getitem__,
-                                                                     map(attrgetter("template"), plan.pages)))))
+        ahead = _rendered_ahead(plan.pages, page_versions, make, fragments, workers) if workers > 1 else {}
+        made = memo.each(render_site, render, (plan.pages, page_versions))
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({_template_problem(error, template_dir)}) from None
     problems = set(compress(made, map(isinstance, made, repeat(Problem))))
@@ -135,6 +147,22 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
     return output, rendered
+
+
+def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...], make: Callable[[Page, str], bytes | Problem],
+                    fragments: PageParts | None, workers: int) -> dict[str, bytes | Problem]:
+    """Each page made by `make`, in `workers` processes. A page that keeps parts for its next rendering (a list,
+    see `fragments`) must be made in this process, which keeps them: the long pages, those of templates few
+    pages use, are made here; a page that a worker made with parts is left to be made here after."""
+    pieces, long_pages = _work_pieces(pages, workers)
+    parent = os.getpid()
+
+    def work(piece: list[int]) -> list[tuple[str, bytes | Problem]]:
+        made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
+        if os.getpid() == parent or fragments is None:
+            return made
+        return [(path, data) for path, data in made if not fragments.keeps(path)]
+    return dict(chain.from_iterable(run_shared(work, pieces, workers, reserved=long_pages)))
 
 
 BLOCK_CUT = 8  # on average, a block of fragments ends after one item in this many
@@ -360,7 +388,7 @@ def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], N
     _job = job
     result = FolderResult()
     try:
-        for piece_result in run_shared(_render_pieces, _work_pieces(job.pages, workers), workers):
+        for piece_result in run_shared(_render_pieces, _work_pieces(job.pages, workers)[0], workers):
             result.merge(piece_result)
             progress(result.pages)
     finally:
@@ -371,16 +399,17 @@ def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], N
     return result
 
 
-def _work_pieces(pages: tuple[Page, ...], workers: int) -> list[list[int]]:
-    """The pages' places, in pieces of up to 32 but enough of them for every worker. A page whose template
-    few pages use (the booklet, the home page, a group's page) is a piece of its own, and these come first:
-    they are the long pages, which must not share one worker, and after an edit often the only ones left
-    to render."""
+def _work_pieces(pages: tuple[Page, ...], workers: int) -> tuple[list[list[int]], int]:
+    """The pages' places, in pieces of up to 32 but enough of them for every worker, and how many pieces at
+    the front are long pages. A page whose template few pages use (the booklet, the home page, a group's
+    page) is a piece of its own, and these come first: they are the long pages, which must not share one
+    worker, and after an edit often the only ones left to render."""
     size = max(1, min(32, len(pages) // (workers * 4)))
     uses = Counter(map(attrgetter("template"), pages))
     alone = [index for index, page in enumerate(pages) if uses[page.template] < size]
     together = [index for index, page in enumerate(pages) if uses[page.template] >= size]
-    return [[index] for index in alone] + [together[start:start + size] for start in range(0, len(together), size)]
+    return [[index] for index in alone] + [together[start:start + size] for start in range(0, len(together), size)], \
+        len(alone)
 
 
 def _render_pieces(indices: list[int]) -> FolderResult:

@@ -222,11 +222,13 @@ class DevServer:
 
     def run(self, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (or `stop()`)."""
-        self.rebuilder.builder.warm_up()  # before the event loop and the watcher's thread: it forks
+        # Both fork worker processes for a big guide, so they come before the event loop and the watcher's
+        # thread. A save made meanwhile is not missed: the watcher's first rebuild reads every file.
+        self.rebuilder.builder.warm_up()
+        self.rebuilder.rebuild(changes=())  # the PDFs follow from the watcher thread, so serving starts at once
         self._loop = ioloop.IOLoop.current()
         watcher = threading.Thread(target=self._watch, name="exguide-watcher", daemon=True)
-        watcher.start()  # before the first build, so that a save during it is not missed
-        self.rebuilder.rebuild(changes=())  # the PDFs follow from the watcher thread, so serving starts at once
+        watcher.start()
         server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
         url = f"http://{self.host}:{self.port}/"
         self.log(f"Serving {self.options.out_dir} at {url} (Ctrl-C to stop)")

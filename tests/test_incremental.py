@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,16 @@ def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown
     assert converted == []
     assert b'<p class="summary">' in site.files["index.html"]
     assert site.files == Builder(options(tmp_path, templates)).render().files
+
+
+def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_next_edit(tmp_path):
+    make_guide(tmp_path)
+    shared = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
+    assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    parts = shared.pages.fragments
+    assert parts.keeps("index.html") and parts.keeps("exercises/index.html") and parts.keeps("print/index.html")
+    assert not parts.keeps("exercises/calf-raise/index.html")  # made by the worker, or here: it keeps none
+
+    exercise = tmp_path / "content/exercises/calf-raise.md"
+    exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Calf raise on a step"))
+    assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
