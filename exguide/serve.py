@@ -257,7 +257,8 @@ class DevServer:
     def _watch(self) -> None:
         """Rebuild after each burst of saves; make the PDFs once the edits settle.
 
-        The first quiet moment also rebuilds once, to catch a save made while the watcher was starting.
+        The first quiet moment also rebuilds once, reading every file, to catch a save made before the watcher
+        started (during the first build). A save that comes first is rebuilt at once like any other.
         """
         folders = [p for p in (self.options.content_dir, self.options.template_dir) if p.is_dir()]
         # A save is reported once 10 ms pass without another change: an editor's burst of writes and renames
@@ -270,9 +271,9 @@ class DevServer:
                 if changes:
                     self.log("Changed: " + ", ".join(sorted(Path(path).name for _, path in changes)))
                 problems_before, reloaded = self.state.problems, self.state.generation
-                changed = self.rebuilder.rebuild(changes=[path for _, path in changes] if caught_up else None,
+                changed = self.rebuilder.rebuild(changes=[path for _, path in changes] if changes else None,
                                                  ready=self._reload_for)
-                caught_up = True
+                caught_up = caught_up or not changes
                 pdfs_due = pdfs_due or (self.options.pdfs and bool(changed))
                 if self.state.generation == reloaded and (changed or self.state.problems != problems_before):
                     self._reload()  # the build failed, or was the first: nothing was served before it was written
