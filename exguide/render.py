@@ -419,23 +419,27 @@ def _render_pieces(indices: list[int]) -> FolderResult:
     result = FolderResult(pages=len(indices))
     for index in indices:
         page = job.pages[index]
-        key = keys.key(page) if job.staging is not None else ""
-        kept = job.kept.get(page.path)
-        if kept is not None and kept.key == key:
-            result.records[page.path] = kept
-            continue
-        try:
-            data = render_page_pieces(environment, page)
-        except jinja2.TemplateError as error:
-            result.problems.add(_template_problem(error, job.template_dir))
-            continue
-        result.rendered.append(page.path)
-        if job.staging is not None:
-            result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
-                                                      fits=_fits(page))
+        _render_into(result, job, environment, page, keys.key(page) if job.staging is not None else "")
         if isinstance(page.context, LazyContext):
-            page.context.release()  # this process does not need it again
+            page.context.release()  # made to key or render the page: this process does not need it again
     return result
+
+
+def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Environment, page: Page, key: str) -> None:
+    """One page of `_render_pieces`: kept when its key is the kept file's, else rendered and staged."""
+    kept = job.kept.get(page.path)
+    if kept is not None and kept.key == key:
+        result.records[page.path] = kept
+        return
+    try:
+        data = render_page_pieces(environment, page)
+    except jinja2.TemplateError as error:
+        result.problems.add(_template_problem(error, job.template_dir))
+        return
+    result.rendered.append(page.path)
+    if job.staging is not None:
+        result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
+                                                  fits=_fits(page))
 
 
 def record_output(staging: Path, site_path: str, data: Sequence[bytes], key: str, kept: OutputRecord | None,
