@@ -80,18 +80,20 @@ class Rebuilder:
             self.state.pdfs = {path: site.files[path] for path in site.pdf_paths}
         files = {**{p: self.state.pdfs[p] for p in site.pdf_paths if p in self.state.pdfs}, **site.files}
         previous, first = self.state.files, self.state.files is None
-        changed = changed_files(files, previous)
         self.state.files = files  # served from now on, while the folder is brought up to date
         served = time.perf_counter()
-        if not first:
+        # A first build has nothing served to compare with: what changed is what differs from the folder.
+        changed = None if first else changed_files(files, previous)
+        if changed is not None:
             ready(changed)
-        written = update_site(files, self.builder.options.out_dir, previous, None if first else changed)
+        changed = update_site(files, self.builder.options.out_dir, previous, changed)
         # What the build keeps for the next one is millions of objects that live on: the cycle collector
         # need not walk them again and again, which made a rebuild of 10,000 exercises stall for a second.
         gc.freeze()
         if changed or first:
-            self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(written)} file(s) changed; "
-                     f"{self.builder.options.out_dir.name}/ written after {(time.perf_counter() - started) * 1000:.0f} ms")
+            written_ms = (time.perf_counter() - started) * 1000
+            self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(changed)} file(s) changed; "
+                     f"{self.builder.options.out_dir.name}/ written after {written_ms:.0f} ms")
         return changed
 
 
@@ -223,7 +225,7 @@ class DevServer:
     def run(self, open_browser: bool = False) -> None:
         """Serve until Ctrl-C (or `stop()`)."""
         # Both fork worker processes for a big guide, so they come before the event loop and the watcher's
-        # thread. A save made meanwhile is not missed: the watcher's first rebuild reads every file.
+        # thread. A save made meanwhile is not missed: at its first quiet moment the watcher reads every file.
         self.rebuilder.builder.warm_up()
         self.rebuilder.rebuild(changes=())  # the PDFs follow from the watcher thread, so serving starts at once
         self._loop = ioloop.IOLoop.current()
