@@ -114,7 +114,10 @@ class Memo:
     nested in a `get` that was found is not made at all, and must still be there when the outer one misses.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
+        """`keep`: whether what `each` made is kept for the next build; a build that is the only one keeps
+        nothing, and the memory is the rest of the build's."""
+        self._keep = keep
         self._current: dict[tuple[int, ...], tuple[tuple, object]] = {}
         self._previous: dict[tuple[int, ...], tuple[tuple, object]] = {}
         self._equal: dict[Hashable, object] = {}
@@ -145,7 +148,8 @@ class Memo:
             results = tuple(make(*row) for row in zip(*columns))
         else:
             results = last.remade(make, columns, count)
-        self._sequences[name] = _Sequence(shared, columns, results)
+        if self._keep:
+            self._sequences[name] = _Sequence(shared, columns, results)
         return results
 
     def same(self, name: Hashable, value: Value) -> Value:

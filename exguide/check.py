@@ -31,7 +31,7 @@ SCRIPT_NAMES = {"CJK": "Chinese (Han)", "LATIN": "Latin", "CYRILLIC": "Cyrillic"
 
 def check_guide(options: BuildOptions, progress: Progress = lambda what, done, total: None) -> list[Problem]:
     """The warnings about the guide; a ContentError when it does not build at all."""
-    guide, plan = Builder(replace(options, pdfs=False), progress).check()
+    guide, plan = Builder(replace(options, pdfs=False), progress, rebuilds=False).check()
     return sorted([*sheet_warnings(plan.pages), *_broken_links(guide, plan.links), *_foreign_paragraphs(guide),
                    *_unused_exercises(guide), *_unworked_groups(guide), *_near_duplicate_titles(guide),
                    *_long_steps(guide)])

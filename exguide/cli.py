@@ -196,7 +196,7 @@ def run_build(options: BuildOptions) -> int:
 
     progress = TerminalProgress(sys.stderr)
     try:
-        result = Builder(options, progress).build(store)
+        result = Builder(options, progress, rebuilds=False).build(store)
     except ContentError as error:
         progress.clear()
         return _report_errors(error, "Build failed with {errors}; " + f"{display_path(options.out_dir)}/ was left as it was.")

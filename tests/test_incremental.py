@@ -39,6 +39,26 @@ def test_edits_rebuild_to_the_same_bytes_as_a_clean_build(tmp_path):
     assert b'<h1 class="title">Calf raise on a step</h1>' in incremental["exercises/calf-raise/index.html"]
 
 
+def test_a_single_build_keeps_nothing_for_a_next_one_and_makes_the_same_site(tmp_path):
+    """The command line's builder lets go of the parsed files and of the lists' rows once it has no use for
+    them (their memory is the rest of the build's); serve's builder keeps them, for the same pages."""
+    make_guide(tmp_path)
+    single = Builder(options(tmp_path, PROJECT_DIR / "templates"), rebuilds=False)
+    kept = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+    assert single.render().files == kept.render().files
+    assert not single.reader.cache.in_use() and kept.reader.cache.in_use()
+
+
+def test_a_memo_that_does_not_keep_makes_each_row_again_in_the_next_build():
+    from exguide.cache import Memo
+    for keep, made_again in ((True, 0), (False, 3)):
+        memo, made, items = Memo(keep=keep), [], [object() for _ in range(3)]
+        for _ in range(2):
+            memo.next_build()
+            memo.each("rows", made.append, (items,))
+        assert len(made) == 3 + made_again
+
+
 def test_one_edit_renders_only_the_pages_that_show_it(tmp_path, monkeypatch):
     from exguide import render
     content = make_guide(tmp_path)
