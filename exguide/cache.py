@@ -115,8 +115,8 @@ class Memo:
     """
 
     def __init__(self, keep: bool = True) -> None:
-        """`keep`: whether what `each` made is kept for the next build; a build that is the only one keeps
-        nothing, and the memory is the rest of the build's."""
+        """`keep`: whether what `get` and `each` made is kept for the next build; a build that is the only
+        one keeps nothing (and makes again what it asks for twice), and the memory is the rest of the build's."""
         self._keep = keep
         self._current: dict[tuple[int, ...], tuple[tuple, object]] = {}
         self._previous: dict[tuple[int, ...], tuple[tuple, object]] = {}
@@ -127,6 +127,8 @@ class Memo:
         """`make()`, or what it gave last time for the very same `inputs` (the same objects, in order).
 
         Begin `inputs` with the function that makes the value, so that two uses of one memo never meet."""
+        if not self._keep:
+            return make()
         key = tuple(map(id, inputs))  # while an entry holds its inputs, no other object can have their ids
         entry = self._current.get(key) or self._previous.get(key)
         value = entry[1] if entry is not None else make()
