@@ -71,7 +71,7 @@ class Builder:
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo)
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
             self.reader = SourceReader()
-        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo)
+        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo, workers=workers)
         self._finished = True
         return guide, plan
 

@@ -64,3 +64,12 @@ def test_a_shard_is_the_json_of_its_postings():
     expected = htmlsafe_json_dumps({term: [list(pair) for pair in zip(postings[::2], postings[1::2])]
                                     for term, postings in entries.items()}, sort_keys=True)
     assert shard_script_json(entries) == str(expected)
+
+
+def test_terms_weighed_in_two_processes_are_those_of_one_and_interned():
+    from exguide.assemble import load_guide
+    from exguide.search import weighted_terms_each
+    exercises = load_guide(PROJECT_DIR / "content").exercises * 1000  # enough for the worker to take some
+    shared = weighted_terms_each(exercises, workers=2)
+    assert shared == weighted_terms_each(exercises) and len(shared) == len(exercises)
+    assert all(sys.intern(term) is term for weights in shared for term in weights[::2])
