@@ -342,7 +342,7 @@ def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRende
     try:
         pieces = workers * 16  # enough for the parent and the workers to finish together
         for documents, bodies in run_shared(_read_piece, [paths[i::pieces] for i in range(pieces)], workers):
-            reader.cache.remember(documents)
+            reader.remember(documents)
             renderer.cache.remember(bodies)
     finally:
         _shared = None

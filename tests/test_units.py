@@ -210,3 +210,14 @@ def test_a_first_update_over_a_built_folder_writes_only_what_differs(tmp_path):
     assert changed == ["a/index.html", "b/index.html", "gone/index.html"]
     assert read_files(site) == files and not (site / "gone").exists()
     assert (site / "index.html").stat().st_ino == same_before  # not written again
+
+
+def test_a_reader_takes_what_another_read_without_reading_the_files_again(tmp_path, monkeypatch):
+    from exguide.sources import SourceReader
+    path = tmp_path / "squat.md"
+    path.write_text("---\ntitle: Squat\n---\n1. Sit back.\n")
+    worker, parent = SourceReader(), SourceReader()
+    document = worker.markdown(path)
+    parent.remember(worker.cache.take_made())
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read again"))
+    assert parent.markdown(path) is document
