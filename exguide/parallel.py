@@ -41,6 +41,13 @@ class _SharedWork:
 
 
 _shared: _SharedWork | None = None  # set before the workers fork
+_in_worker = False  # set in each worker once forked
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker that `run_shared` forked: what it makes is pickled to the parent, and
+    what it keeps stays in it."""
+    return _in_worker
 
 
 def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers: int, reserved: int = 0
@@ -95,6 +102,8 @@ def _work_from_front(shared: _SharedWork, helpers: multiprocessing.pool.AsyncRes
 
 
 def _work_from_back(_: int) -> None:
+    global _in_worker
+    _in_worker = True
     shared = _shared
     while (index := _take(shared.bounds, from_back=True, reserved=shared.reserved)) is not None:
         shared.results.put(shared.work(shared.pieces[index]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import traceback
 from collections import Counter
@@ -19,7 +18,7 @@ from markupsafe import Markup
 from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
-from .parallel import run_shared, worker_count
+from .parallel import in_worker, run_shared, worker_count
 from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
 from .store import OutputRecord, folder_digest
@@ -155,11 +154,10 @@ def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...], make: Ca
     see `fragments`) must be made in this process, which keeps them: the long pages, those of templates few
     pages use, are made here; a page that a worker made with parts is left to be made here after."""
     pieces, long_pages = _work_pieces(pages, workers)
-    parent = os.getpid()
 
     def work(piece: list[int]) -> list[tuple[str, bytes | Problem]]:
         made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
-        if os.getpid() == parent or fragments is None:
+        if not in_worker() or fragments is None:
             return made
         return [(path, data) for path, data in made if not fragments.keeps(path)]
     return dict(chain.from_iterable(run_shared(work, pieces, workers, reserved=long_pages)))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from array import array
 import re
 import sys
@@ -20,7 +19,7 @@ from typing import Iterator, Sequence
 
 from .body import plain_text
 from .model import Exercise
-from .parallel import run_shared
+from .parallel import in_worker, run_shared
 
 DOCUMENTS_PER_SHARD = 500
 WEIGHTS = {"title": 10, "muscle": 6, "summary": 3}  # for each time a word is there; in the body, 1
@@ -65,14 +64,12 @@ def weighted_terms_each(exercises: Sequence[Exercise], workers: int = 1) -> list
     if workers <= 1 or len(exercises) < 2:
         return list(map(weighted_terms, exercises))
     size = -(-len(exercises) // (workers * 8))
-    here = os.getpid()
 
     def piece(start: int) -> tuple[int, list[Weights], bool]:
-        return start, list(map(weighted_terms, exercises[start:start + size])), os.getpid() == here
+        return start, list(map(weighted_terms, exercises[start:start + size])), in_worker()
 
     made = sorted(run_shared(piece, range(0, len(exercises), size), workers))
-    return [weights if interned else _interned(weights) for _, piece_weights, interned in made
-            for weights in piece_weights]
+    return [_interned(weights) if sent else weights for _, piece_weights, sent in made for weights in piece_weights]
 
 
 def _interned(weights: Weights) -> Weights:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from exguide.body import EXTENSIONS, BodyRenderer, quicken_inline_passes
 from exguide.links import relative_url
-from exguide.parallel import run_shared
+from exguide.parallel import in_worker, run_shared
 from exguide.problems import ContentError
 from exguide.render import make_environment
 from exguide.schema import Dose
@@ -177,16 +177,17 @@ def test_a_shared_fragment_cannot_link_since_it_is_the_same_on_every_page(tmp_pa
         shared("linked.html", text="x")
 
 
-def _slow_piece(number: int) -> tuple[int, int]:
+def _slow_piece(number: int) -> tuple[int, int, bool]:
     time.sleep(0.01)  # long enough for the forked worker to start and take its share
-    return number, os.getpid()
+    return number, os.getpid(), in_worker()
 
 
 def test_shared_work_gives_each_result_once_from_this_process_and_a_worker():
     results = list(run_shared(_slow_piece, range(40), workers=2))
-    assert sorted(number for number, _ in results) == list(range(40))
-    assert len({pid for _, pid in results}) == 2 and os.getpid() in {pid for _, pid in results}
-    assert {number for number, pid in results if pid == os.getpid()} >= {0, 1}  # this process takes the front
+    assert sorted(number for number, _, _ in results) == list(range(40))
+    assert len({pid for _, pid, _ in results}) == 2 and os.getpid() in {pid for _, pid, _ in results}
+    assert {number for number, pid, _ in results if pid == os.getpid()} >= {0, 1}  # this process takes the front
+    assert all(worker == (pid != os.getpid()) for _, pid, worker in results) and not in_worker()
 
 
 def _fails_at_the_back(number: int) -> int:
