@@ -44,6 +44,14 @@ class Fingerprinter:
             self._feed(digest, value)
         return digest.hexdigest()
 
+    def digest(self, value: Any) -> bytes:
+        """The fingerprint of one value, as bytes; a model object's is the one it remembers."""
+        if hasattr(type(value), "__dataclass_fields__") or isinstance(value, BaseModel):
+            return self._object_digest(value)
+        digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
+        self._feed(digest, value)
+        return digest.digest()
+
     def _feed(self, digest: "hashlib._Hash", value: Any) -> None:
         # The commonest types first, by exact type: a build feeds about a hundred values a page.
         kind = type(value)

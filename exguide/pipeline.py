@@ -6,9 +6,11 @@ import contextlib
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Collection, Mapping
 
 from .assemble import load_guide, read_in_workers
+from .blocks import keep_only
 from .body import BodyRenderer
 from .cache import Memo
 from .fingerprint import digest_bytes
@@ -142,10 +144,11 @@ class Builder:
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:
-            made = self._make_files(plan, kept, output)
+            made = self._make_files(plan, kept, output, store.blocks_folder())
             output.commit(made.written, made=set(made.records))
         finally:
             output.discard()
+        keep_only(store.blocks_folder(), [page.path for page in plan.pages])
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
@@ -153,12 +156,14 @@ class Builder:
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 
-    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput) -> FolderResult:
-        """Render the pages, copy the static files and print the routines that changed, into `output`."""
+    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, blocks: Path
+                    ) -> FolderResult:
+        """Render the pages, copy the static files and print the routines that changed, into `output`; the
+        pages' lists of fragments are kept in `blocks`."""
         template_dir = self.options.template_dir
         printed = [page for page in plan.pages if self._printed(page)]
         job = FolderJob(tuple(page for page in plan.pages if not self._printed(page)), kept, template_dir,
-                        folder_digest(template_dir), output.staging)
+                        folder_digest(template_dir), output.staging, blocks)
         made = self._render(job)
         for static in plan.static_files:
             data = static.source.read_bytes()

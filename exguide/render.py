@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
+from .blocks import BLOCK_CUT, LONGEST_BLOCK, StoredBlocks
 from .cache import Memo, PageParts, RenderingParts
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
@@ -163,8 +164,6 @@ def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...], make: Ca
     return dict(chain.from_iterable(run_shared(work, pieces, workers, reserved=long_pages)))
 
 
-BLOCK_CUT = 8  # on average, a block of fragments ends after one item in this many
-LONGEST_BLOCK = 32
 FEW_CHANGES = 64  # more items replaced in place than this, and a list's blocks are looked up one by one
 
 
@@ -267,10 +266,11 @@ def render_page(environment: jinja2.Environment, page: Page, parts: RenderingPar
     return b"".join(render_page_pieces(environment, page, parts))
 
 
-def render_page_pieces(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None
-                       ) -> list[bytes]:
+def render_page_pieces(environment: jinja2.Environment, page: Page,
+                       parts: RenderingParts | StoredBlocks | None = None) -> list[bytes]:
     """The page, in UTF-8, in pieces: its lists of fragments as they were kept, so that a page as long as
-    the booklet (26 MB at ten thousand exercises) is written out without being copied into one string."""
+    the booklet (26 MB at ten thousand exercises) is written out without being copied into one string.
+    `parts` keeps its fragments from the last time it rendered: in memory for `serve`, or its lists on disk."""
     site = page.context.get("site")
     spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once the page is encoded
     canonical = public_url(site, page.path) if site is not None else None
@@ -288,13 +288,15 @@ def render_page_pieces(environment: jinja2.Environment, page: Page, parts: Rende
         except TypeError:  # a part of the context that cannot be hashed: made every time
             return render()
 
-    def renewed(key: tuple, make: Callable[[KeptBlocks | None], KeptBlocks]) -> KeptBlocks:
-        if parts is None:
-            return make(None)
-        try:
-            return parts.renew(key, make)
-        except TypeError:
-            return make(None)
+    def list_blocks(template_name: str, key: tuple, items: tuple, render: Callable[[tuple], bytes]) -> list[bytes]:
+        if isinstance(parts, StoredBlocks):
+            return parts.blocks(template_name, key, items, render)
+        if parts is not None:
+            try:
+                return parts.renew(key, lambda last: KeptBlocks.of(items, last, render)).encoded
+            except TypeError:  # a part of the context that cannot be hashed
+                pass
+        return KeptBlocks.of(items, None, render).encoded
 
     def render_fragment(template: jinja2.Template, context: dict) -> Markup:
         html = template.render(context, url=url, page_path=page.path)
@@ -323,8 +325,8 @@ def render_page_pieces(environment: jinja2.Environment, page: Page, parts: Rende
                                     for value in values))
         items = tuple(items)
         list_key = (template_name, page.path, names, tuple(sorted(context.items())))
-        made = renewed(list_key, lambda last: KeptBlocks.of(items, last, lambda piece: block(piece).encode()))
-        spliced.append([line for block_bytes in made.encoded for line in (b"\n", block_bytes)][1:])
+        encoded = list_blocks(template_name, list_key, items, lambda piece: block(piece).encode())
+        spliced.append([line for block_bytes in encoded for line in (b"\n", block_bytes)][1:])
         return Markup(f"{_SPLICE}{len(spliced) - 1}{_SPLICE}")
 
     template = environment.get_template(page.template)
@@ -358,6 +360,7 @@ class FolderJob:
     template_dir: Path
     templates_digest: str  # of the whole templates folder, for the workers' template environments
     staging: Path | None
+    blocks: Path | None = None  # where the pages' lists of fragments are kept between builds (see blocks.py)
 
 
 @dataclass
@@ -417,23 +420,31 @@ def _render_pieces(indices: list[int]) -> FolderResult:
     result = FolderResult(pages=len(indices))
     for index in indices:
         page = job.pages[index]
-        _render_into(result, job, environment, page, keys.key(page) if job.staging is not None else "")
+        _render_into(result, job, environment, page, keys)
         if isinstance(page.context, LazyContext):
             page.context.release()  # made to key or render the page: this process does not need it again
     return result
 
 
-def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Environment, page: Page, key: str) -> None:
+def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Environment, page: Page,
+                 keys: "PageKeys") -> None:
     """One page of `_render_pieces`: kept when its key is the kept file's, else rendered and staged."""
+    key = keys.key(page) if job.staging is not None else ""
     kept = job.kept.get(page.path)
     if kept is not None and kept.key == key:
         result.records[page.path] = kept
         return
+    stored = None
+    if job.blocks is not None:
+        stored = StoredBlocks(job.blocks, page.path, (page.absolute_links, page.context.get("site")),
+                              keys.fingerprints, keys.templates)
     try:
-        data = render_page_pieces(environment, page)
+        data = render_page_pieces(environment, page, stored)
     except jinja2.TemplateError as error:
         result.problems.add(_template_problem(error, job.template_dir))
         return
+    if stored is not None:
+        stored.save()
     result.rendered.append(page.path)
     if job.staging is not None:
         result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
@@ -482,12 +493,12 @@ class PageKeys:
     keyer serves one build, whose objects do not change (see Fingerprinter)."""
 
     def __init__(self, environment: jinja2.Environment, template_dir: Path) -> None:
-        self._templates = TemplateDigests(environment, template_dir)
-        self._fingerprints = Fingerprinter()
+        self.templates = TemplateDigests(environment, template_dir)
+        self.fingerprints = Fingerprinter()
 
     def key(self, page: Page) -> str:
-        return self._fingerprints.fingerprint(self._templates[page.template], page.path, page.absolute_links,
-                                              page.context)
+        return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links,
+                                             page.context)
 
 
 def page_keys(pages: Sequence[Page], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:

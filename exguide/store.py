@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ from .problems import Problem
 FORMAT = 1  # raise when the files below change shape
 MANIFEST = "manifest.json"
 BODIES = "bodies.pickle"
+BLOCKS = "blocks"  # a folder: the pages' lists of fragments (see blocks.py)
 _UNREAD = object()
 
 
@@ -130,6 +132,7 @@ class BuildStore:
         self._inputs: str | None = None
         self._manifest: Manifest | None | object = _UNREAD
         self._found: dict[str, tuple[int, int]] | None = None
+        self._blocks_checked = False
 
     def inputs(self) -> str:
         """The digest of the build's inputs as they are now (read once)."""
@@ -187,6 +190,16 @@ class BuildStore:
         self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
         self._replace(MANIFEST, lambda file: file.write(json.dumps(data, separators=(",", ":")).encode()))
         self._manifest = manifest
+
+    def blocks_folder(self) -> Path:
+        """Where the pages' lists of fragments are kept (see blocks.py): emptied first when the last build's
+        memory is not this program's, or is not to be used."""
+        folder = self.folder / BLOCKS
+        if not self._blocks_checked:
+            self._blocks_checked = True
+            if not self.options.use_cache or self.manifest() is None:
+                shutil.rmtree(folder, ignore_errors=True)
+        return folder
 
     def bodies(self) -> dict[str, Any]:
         """Markdown bodies converted by earlier builds, by the digest of their text."""

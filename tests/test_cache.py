@@ -155,3 +155,61 @@ def test_serve_starts_from_the_bodies_a_build_converted(guide):
     cold.warm_up()
     cold.render(changes=())
     assert cold.bodies.cache.misses == served.bodies.cache.hits
+
+
+def test_stored_blocks_render_again_only_the_blocks_whose_content_changed(tmp_path):
+    from exguide.blocks import LONGEST_BLOCK, StoredBlocks
+    from exguide.fingerprint import Fingerprinter
+
+    rendered: list[tuple] = []
+
+    def render(piece: tuple) -> bytes:
+        rendered.append(piece)
+        return "|".join(piece).encode()
+
+    def blocks(items: tuple, template_digest: str = "v1", page_path: str = "print/index.html") -> list[bytes]:
+        """The blocks as a build in a new process makes them, with what the last one stored."""
+        rendered.clear()
+        stored = StoredBlocks(tmp_path, page_path, (False, None), Fingerprinter(), {"card.html": template_digest})
+        made = stored.blocks("card.html", ("card.html", page_path, "item", ()), items, render)
+        stored.save()
+        assert b"|".join(made) == "|".join(items).encode()
+        return made
+
+    items = tuple(f"item {n}" for n in range(500))
+    first = blocks(items)
+    assert len(rendered) == len(first) > 500 // LONGEST_BLOCK
+    assert blocks(items) == first and rendered == []
+    # One item edited, one inserted, the first removed: the block around it is made again, and the next one
+    # when the item ended a block.
+    for edited, around in (((*items[:250], "edited", *items[251:]), "edited"),
+                           ((*items[:100], "new", *items[100:]), "new"), (items[1:], "item 1")):
+        blocks(edited)
+        assert 1 <= len(rendered) <= 2 and around in rendered[0]
+        blocks(items)  # back to the first list: its blocks were replaced by the edited list's
+        assert 1 <= len(rendered) <= 2
+    blocks(items, template_digest="v2")
+    assert len(rendered) == len(first)
+    blocks(items, page_path="exercises/index.html")  # its links are another page's: stored apart
+    assert len(rendered) == len(first)
+
+
+def test_a_build_takes_the_lists_blocks_the_last_build_stored_unless_another_program_made_them(guide):
+    import pickle
+
+    stored = list((guide / ".site-cache/blocks").iterdir())
+    assert len(stored) >= 3  # the booklet, the exercise list, the home page, the groups' pages
+    for path in stored:  # a mark in each block, which a block made again does not have
+        path.write_bytes(pickle.dumps({key: block + b"<!-- kept -->" for key, block in
+                                       pickle.loads(path.read_bytes()).items()}))
+    edit(guide / "content/exercises/ankle-circles.md", "---\n1. ", "---\nA sentence about zebras.\n\n1. ")
+    Builder(options(guide)).build()
+    booklet = (guide / "site/print/index.html").read_text()
+    assert "<!-- kept -->" in booklet and "zebras" in booklet
+
+    manifest = guide / ".site-cache" / MANIFEST
+    data = json.loads(manifest.read_text())
+    data["program"] = "an older version"
+    manifest.write_text(json.dumps(data))
+    Builder(options(guide)).build()
+    assert "<!-- kept -->" not in (guide / "site/print/index.html").read_text()
