@@ -12,7 +12,7 @@ import markdown
 import pytest
 from markupsafe import Markup
 
-from exguide.body import EXTENSIONS, BodyRenderer, quicken_inline_passes
+from exguide.body import EXTENSIONS, PLAIN_EXTENSIONS, BodyRenderer, quicken_inline_passes, uses_extra
 from exguide.links import relative_url
 from exguide.parallel import in_worker, run_shared
 from exguide.problems import ContentError
@@ -156,15 +156,44 @@ def _markdown_samples() -> list[str]:
     return ["\n\n".join(samples), *samples]
 
 
-def test_the_quick_inline_passes_give_python_markdowns_own_html():
-    own = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    quick = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+@pytest.mark.parametrize("extensions", [EXTENSIONS, PLAIN_EXTENSIONS])
+def test_the_quick_inline_passes_give_python_markdowns_own_html(extensions):
+    own = markdown.Markdown(extensions=extensions, output_format="html")
+    quick = markdown.Markdown(extensions=extensions, output_format="html")
     replaced = quicken_inline_passes(quick)
     if markdown.__version__.startswith("3.11"):  # the version whose patterns were read; another keeps its own
         assert replaced == ["inline", "smarty"], "the audited inline patterns are not found: read them again " \
                                                  "and record their digests in AUDITED_INLINE_PASSES"
     for sample in _markdown_samples():
         assert quick.reset().convert(sample) == own.reset().convert(sample), sample
+
+
+# One body for each way an extension of "extra" changes the HTML, each found by its mark.
+USES_EXTRA = [
+    "Term\n: A definition.", "- An item\n\n    Term\n    :   A definition inside the item.",
+    "> Term\n> : A definition in a quote.", "1. Term\n   : A definition after a number.",
+    "Term\r: A definition after a carriage return.", "Term\r\n:   A definition after a Windows line end.",
+    "a | b\n--|--\n1 | 2", "## A heading {: #custom }", "A paragraph.\n{: .klass }", "~~~\nfenced code\n~~~",
+    "```\nfenced code\n```", "A note[^1].\n\n[^1]: The note.", "*[HTML]: Hyper Text Markup Language\n\nHTML here.",
+    '<div markdown="1">\n*emphasis* inside HTML\n</div>',
+]
+
+
+def test_bodies_without_the_marks_of_extra_convert_without_it_to_the_same_html_and_steps():
+    plain = markdown.Markdown(extensions=PLAIN_EXTENSIONS, output_format="html")
+    for sample in USES_EXTRA:  # each mark is needed: without "extra", this body would come out otherwise
+        assert uses_extra(sample) and plain.reset().convert(sample) != _extra(sample), sample
+    samples = [*_markdown_samples(), *USES_EXTRA, "Entities without HTML: &amp; &copy; &#8212; and a bare &."]
+    assert 10 < sum(not uses_extra(sample) for sample in samples) < len(samples)
+    renderer, with_extra = BodyRenderer(), BodyRenderer()
+    with_extra._plain = with_extra._full  # "extra" for every body
+    for sample in samples:
+        assert renderer._convert(sample) == with_extra._convert(sample), sample
+
+
+def _extra(text: str) -> str:
+    """Python-Markdown's own HTML of `text`, with every extension of the build."""
+    return markdown.Markdown(extensions=EXTENSIONS, output_format="html").convert(text)
 
 
 def test_a_shared_fragment_cannot_link_since_it_is_the_same_on_every_page(tmp_path):
