@@ -145,7 +145,8 @@ class Builder:
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:
             made = self._make_files(plan, kept, output, store.blocks_folder())
-            output.commit(made.written, made=set(made.records))
+            present = store.found_outputs() if previous is not None else None  # walked to find the kept files
+            output.commit(made.written, made=set(made.records), present=present)
         finally:
             output.discard()
         keep_only(store.blocks_folder(), [page.path for page in plan.pages])
