@@ -343,7 +343,7 @@ def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRende
         pieces = workers * 16  # enough for the parent and the workers to finish together
         for documents, bodies in run_shared(_read_piece, [paths[i::pieces] for i in range(pieces)], workers):
             reader.remember(documents)
-            renderer.cache.remember(bodies)
+            renderer.cache.remember(bodies, in_use=True)
     finally:
         _shared = None
 

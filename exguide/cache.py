@@ -41,9 +41,10 @@ class GenerationCache(Generic[Value]):
             self._previous, self._current = self._current, {}
         self.hits = self.misses = 0
 
-    def remember(self, entries: dict[Hashable, Value]) -> None:
-        """Values made elsewhere (an earlier process, a worker), used by this build if it asks for them."""
-        self._previous.update(entries)
+    def remember(self, entries: dict[Hashable, Value], in_use: bool = False) -> None:
+        """Values made elsewhere (an earlier process, a worker), used by this build if it asks for them; or,
+        `in_use`, made for this build (by a worker), and so kept for the next one as if this build had asked."""
+        (self._current if in_use else self._previous).update(entries)
 
     def take_made(self) -> dict[Hashable, Value]:
         """The values made since the last call: what a worker process sends back."""

@@ -163,8 +163,11 @@ class SourceReader:
 
     def remember(self, made: dict) -> None:
         """What another reader read and parsed (its `cache.take_made()`), as if this one had: a worker's
-        files are not read again here for their digests (5,000 of 10,000 files after `read_in_workers`)."""
-        self.cache.remember(made)
+        files are not read again here for their digests (5,000 of 10,000 files after `read_in_workers`).
+        They are this build's, and the next build's too while they do not change: a build that reads every
+        file again (`serve`'s first quiet moment) must find the very same documents, or every exercise made
+        from them would be new, and the edit after it would render their pages again."""
+        self.cache.remember(made, in_use=True)
         for (path, _, _), outcome in made.items():
             self._by_path.setdefault(path, outcome)
 

@@ -391,3 +391,23 @@ def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_
     exercise = tmp_path / "content/exercises/calf-raise.md"
     exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Calf raise on a step"))
     assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+
+
+def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_show_it(tmp_path):
+    calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
+    make_guide(tmp_path, {f"exercises/calf-raise-{n}.md": calf_raise.replace("title: Calf raise", f"title: Raise {n}")
+                          for n in range(40)})  # enough for the worker to read some
+    exercise = tmp_path / "content/exercises/calf-raise.md"
+
+    def rendered_by_an_edit(read_all_first: bool) -> int:
+        builder = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
+        builder.warm_up()  # reads in a worker too, as serve does for a big guide
+        builder.render(changes=())
+        if read_all_first:  # serve's watcher, at its first quiet moment
+            builder.render(changes=None)
+            assert builder.pages.rendered == 0
+        exercise.write_text(exercise.read_text() + f"\nEdited {read_all_first}.\n")
+        builder.render(changes=[str(exercise)])
+        return builder.pages.rendered
+
+    assert rendered_by_an_edit(read_all_first=True) == rendered_by_an_edit(read_all_first=False) < 20
