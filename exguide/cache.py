@@ -124,6 +124,11 @@ class Memo:
         self._equal: dict[Hashable, object] = {}
         self._sequences: dict[Hashable, _Sequence] = {}
 
+    @property
+    def keeps(self) -> bool:
+        """Whether this memo keeps what it made for a next build."""
+        return self._keep
+
     def get(self, inputs: tuple, make: Callable[[], Value]) -> Value:
         """`make()`, or what it gave last time for the very same `inputs` (the same objects, in order).
 

@@ -58,6 +58,12 @@ def rewrite(html: str, source: str, page_path: str, site_paths: Mapping[str, str
     return _ADDRESS.sub(rewritten, html)
 
 
+def link_targets(html: str, source: str) -> tuple[str, ...]:
+    """The content paths the local links and images of `html` lead to, each once: all `rewrite` looks up."""
+    return tuple(dict.fromkeys(target_of(address, source) for address in (m.group(2) for m in _ADDRESS.finditer(html))
+                               if is_local(address)))
+
+
 def broken(html: str, source: str, site_paths: Mapping[str, str]) -> list[str]:
     """The local links and images of `html` that lead to no content file."""
     return [address for address in (m.group(2) for m in _ADDRESS.finditer(html))

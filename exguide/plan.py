@@ -19,7 +19,7 @@ from slugify import slugify
 
 from .body import plain_text
 from .cache import Memo
-from .links import relative_url, rewrite
+from .links import link_targets, relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
@@ -258,10 +258,10 @@ def site_paths(guide: Guide, memo: Memo | None = None) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class BookletLinks:
-    """Where each content file is in the site, as the booklet links to it: one object, whose fingerprint
-    each section reuses (see Fingerprinter)."""
+@dataclass(frozen=True, eq=False)
+class LinkPlaces:
+    """Where content files are in the site, as some links lead to them: one object, whose fingerprint every
+    section that shares it reuses (see Fingerprinter)."""
 
     paths: Mapping[str, str]
 
@@ -272,7 +272,7 @@ class BookletSection:
     the section renders: made ahead for every section, 10,000 bodies held 16 MB while the booklet rendered."""
 
     exercise: Exercise
-    links: BookletLinks
+    links: LinkPlaces  # where its body's links lead in the booklet (see _body_links)
 
     @property
     def body_html(self) -> str:
@@ -283,10 +283,10 @@ def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     """The whole guide in one document; its bodies' links lead to the sections of the same page."""
     sections_by_source = memo.each("booklet links", lambda e: (e.source.as_posix(), f"{BOOKLET}#exercise-{e.slug}"),
                                    (guide.exercises,))
-    booklet_links = memo.same("booklet links", BookletLinks({**links, **dict(sections_by_source)}))
+    booklet_links = memo.same("booklet links", MappingProxyType({**links, **dict(sections_by_source)}))
     return Page(BOOKLET, "print.html", LazyContext(lambda: frozen_context(
         site=guide.config, guide=guide, sections=memo.each(
-            _booklet, lambda e: BookletSection(e, booklet_links), (guide.exercises,), shared=(booklet_links,)))))
+            _booklet, BookletSection, (guide.exercises, _body_links(guide.exercises, booklet_links, memo, BOOKLET))))))
 
 
 def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple[Page, ...]:
@@ -296,14 +296,41 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
     using = {slug: memo.same(("routines using", slug), routines)
              for slug, routines in guide.routines_by_exercise.items()}
     routines = tuple(map(using.get, map(attrgetter("slug"), exercises), repeat(())))
-    return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row, links),
-                     (exercises, previous, following, routines), shared=(site, links))
+    return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row),
+                     (exercises, previous, following, routines, _body_links(exercises, links, memo, "pages")),
+                     shared=(site,))
+
+
+def _body_links(exercises: tuple[Exercise, ...], links: Mapping[str, str], memo: Memo, kind: str
+                ) -> tuple[LinkPlaces, ...]:
+    """For each exercise, `links` narrowed to what the links of its body look up: the very object of the
+    last build (of this `kind`) while it is equal. An exercise's page and booklet section depend on the other
+    files only through these, so a file added or removed leaves those of the exercises that do not link to
+    it as they were: in `serve`, adding an exercise rendered 10,000 pages again. A build that is the only one
+    makes every page once anyway, and takes `links` whole."""
+    if not memo.keeps:
+        return (LinkPlaces(links),) * len(exercises)
+    targets = memo.each((_body_links, "targets"), lambda e: link_targets(e.body_html, e.source.as_posix()),
+                        (exercises,))
+    known: dict[tuple, LinkPlaces] = memo.last((_body_links, kind), {})
+
+    def narrowed(found: tuple[str, ...]) -> LinkPlaces:
+        pairs = tuple((target, links[target]) for target in found if target in links)
+        if pairs not in known:
+            known[pairs] = LinkPlaces(MappingProxyType(dict(pairs)))
+        return known[pairs]
+    made = memo.each((_body_links, kind), narrowed, (targets,), shared=(links,))
+    if len(known) > 2 * len(made) + 64:  # forget the mappings no exercise has any more
+        in_use = set(map(id, made))
+        known = {pairs: mapping for pairs, mapping in known.items() if id(mapping) in in_use}
+    memo.same((_body_links, kind), known)
+    return made
 
 
 def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
-                   routines: tuple[Routine, ...], links: Mapping[str, str]) -> Page:
+                   routines: tuple[Routine, ...], links: LinkPlaces) -> Page:
     def context() -> Mapping[str, Any]:
-        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links)
+        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links.paths)
         return frozen_context(
             site=site, exercise=exercise, body_html=body, routines=routines,
             structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
@@ -352,9 +379,10 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     slugs = _slugs(guide, memo)
 
     def context() -> Mapping[str, Any]:
-        entries = memo.each(custom_routine_entry, lambda e: (
-            f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, links[e.slug]))}"), (guide.exercises,),
-            shared=(links,))
+        # Each exercise's address is a column, not the whole `links`: an exercise added does not encode the others.
+        addresses = tuple(map(links.__getitem__, map(attrgetter("slug"), guide.exercises)))
+        entries = memo.each(custom_routine_entry, lambda e, address: (
+            f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, address))}"), (guide.exercises, addresses))
         by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
         exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
         return frozen_context(data=f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}')

@@ -110,6 +110,8 @@ def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_pat
     edits = {
         "title": lambda: edit(exercise, "title: Calf raise", "title: Zzz calf raise"),  # moves it to the end
         "body": lambda: edit(exercise, "3. Lower slowly.", "3. Lower *very* slowly."),
+        "link ahead": lambda: edit(exercise, "3. Lower *very* slowly.",  # to a file that comes later
+                                   "3. Lower *very* slowly, as in [the walk](toe-walk.md)."),
         "muscles": lambda: edit(exercise, "muscles: [calves]", "muscles: [hamstrings]"),
         "broken": lambda: edit(exercise, "level: beginner", "level: expert"),
         "fixed": lambda: edit(exercise, "level: expert", "level: advanced"),
@@ -185,7 +187,8 @@ def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_p
     assert 3 <= made.pop("_exercise_pages") <= 3 + len(builder.memo.last("routines", ())[0].items)
     assert made == {"_load_markdown/ExerciseMeta": 1, "drafts": 1, "_build_exercises/images": 1, "_build_exercises": 1,
                     "site_paths": 1, "exercise_facets": 1, "_booklet": 1, "booklet links": 1, "custom_routine_entry": 1,
-                    "_exercise_links/search/index.html": 1, "_exercise_links/routines/custom/index.html": 1}
+                    "_exercise_links/search/index.html": 1, "_exercise_links/routines/custom/index.html": 1,
+                    "_body_links/targets": 1, "_body_links/pages": 1, "_body_links/print/index.html": 1}
     assert pages < len(site.files) / 3  # its page, the lists that show it, the booklet, search shards
 
 
@@ -411,3 +414,23 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
         return builder.pages.rendered
 
     assert rendered_by_an_edit(read_all_first=True) == rendered_by_an_edit(read_all_first=False) < 20
+
+
+def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exercise_page(tmp_path, monkeypatch):
+    from exguide import render
+    calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
+    content = make_guide(tmp_path, {f"exercises/raise-{n:02d}.md": calf_raise.replace("title: Calf raise",
+                                                                                      f"title: Raise {n:02d}")
+                                    for n in range(40)})
+    builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+    builder.render(changes=())
+    rendered: list[str] = []
+    real_render_page = render.render_page
+    monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
+        rendered.append(page.path), real_render_page(environment, page, *rest))[1])
+    added = content / "exercises/raise-20b.md"
+    added.write_text(calf_raise.replace("title: Calf raise", "title: Raise 20b"))
+    builder.render(changes=[str(added)])
+    assert {path for path in rendered if path.startswith("exercises/") and path != "exercises/index.html"} == {
+        "exercises/raise-20/index.html", "exercises/raise-20b/index.html", "exercises/raise-21/index.html"}
+    assert builder.pages.fragments.keeps("print/index.html")  # the booklet made only the sections around it
