@@ -23,7 +23,7 @@ from .problems import Problem
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
     render_into_folder
 from .sources import SourceReader
-from .store import BuildStore, Manifest, OutputRecord, folder_digest
+from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
 from .write import StagedOutput
 
 __all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
@@ -58,6 +58,7 @@ class Builder:
         self.pages = SiteRenderer(options.template_dir, options.workers)
         self.memo = Memo(keep=rebuilds)
         self._finished = True  # whether the last plan got to its end
+        self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read
 
     def _plan(self, workers: int = 1, every_file: bool = True) -> tuple[Guide, SitePlan]:
         """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
@@ -71,6 +72,7 @@ class Builder:
         if workers > 1:
             read_in_workers(options.content_dir, self.reader, self.bodies, workers)
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo)
+        self._read_digests = self.reader.digests()
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
             self.reader = SourceReader()
         plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo, workers=workers)
@@ -137,10 +139,12 @@ class Builder:
         previous = store.manifest() if self.options.use_cache else None
         if previous is not None and store.up_to_date():
             return store.unchanged_result(started)
-        inputs = store.inputs()
+        # A first build lists its inputs now, and takes the content files' digests from the reader after.
+        listed = InputFiles(self.options, reader_reads=True) if previous is None else None
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
         _, plan = self._plan_every_file()
+        inputs = listed.digest(self._read_digests) if listed is not None else store.inputs()
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:

@@ -161,6 +161,10 @@ class SourceReader:
             raise ContentError(outcome.problems)
         return outcome
 
+    def digests(self) -> dict[Path, bytes]:
+        """The digest of each file this build read (or took from a worker), by its path."""
+        return {path: digest for path, _, digest in self.cache.in_use()}
+
     def remember(self, made: dict) -> None:
         """What another reader read and parsed (its `cache.take_made()`), as if this one had: a worker's
         files are not read again here for their digests (5,000 of 10,000 files after `read_in_workers`).

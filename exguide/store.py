@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Mapping
 
 from .options import BuildOptions, BuildResult
 from .problems import Problem
@@ -54,20 +54,56 @@ def _installed(folder: str) -> list[str]:
 
 def inputs_digest(options: BuildOptions) -> str:
     """A digest of everything a build reads: every file of the content and templates folders, and the options."""
-    digest = hashlib.blake2b(repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
-                                   options.include_drafts, options.pdfs)).encode(), digest_size=16)
-    for folder in (options.content_dir, options.template_dir):
-        digest.update(folder_digest(folder).encode())
-    return digest.hexdigest()
+    return InputFiles(options).digest()
+
+
+class InputFiles:
+    """The build's input files as it starts, each with its digest: every file of the content and templates
+    folders, and the options.
+
+    With `reader_reads`, the digests of the content's Markdown and YAML files are left for later: the reader
+    reads them anyway, and a first build takes their digests from it (`digest(read)`) instead of reading ten
+    thousand files twice (0.2 s). A file is listed as the build starts, so one added meanwhile is not in the
+    digest and the next build makes it; and a file's digest is that of the bytes the build used."""
+
+    READ_BY_THE_READER = (".md", ".yaml")
+
+    def __init__(self, options: BuildOptions, reader_reads: bool = False) -> None:
+        self._options = repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
+                              options.include_drafts, options.pdfs)).encode()
+        self._folders = [_listed(options.content_dir, self.READ_BY_THE_READER if reader_reads else ()),
+                         _listed(options.template_dir)]
+
+    def digest(self, read: Mapping[Path, bytes] | None = None) -> str:
+        """The digest; `read`: the digests of the files the reader read (see SourceReader.digests)."""
+        digest = hashlib.blake2b(self._options, digest_size=16)
+        for listed in self._folders:
+            digest.update(_listing_digest(listed, read or {}).encode())
+        return digest.hexdigest()
 
 
 def folder_digest(folder: Path) -> str:
     """A digest of every file's name and bytes under `folder`."""
+    return _listing_digest(_listed(folder), {})
+
+
+def _listed(folder: Path, later: tuple[str, ...] = ()) -> list[tuple[str, Path, bytes | None]]:
+    """Each file under `folder`: its path inside it, its path, and its digest (None for names ending `later`)."""
+    return [(path.relative_to(folder).as_posix(), path, None if later and path.name.endswith(later) else _digest(path))
+            for path in _files(folder)]
+
+
+def _listing_digest(listed: list[tuple[str, Path, bytes | None]], read: Mapping[Path, bytes]) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for path in _files(folder):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.blake2b(_bytes_or_error(path), digest_size=16).digest())
+    for inside, path, found in listed:
+        digest.update(inside.encode() + b"\0")
+        digest.update(found or read.get(path) or _digest(path))
     return digest.hexdigest()
+
+
+def _digest(path: Path) -> bytes:
+    """A file's digest, as SourceReader takes it."""
+    return hashlib.blake2b(_bytes_or_error(path), digest_size=16).digest()
 
 
 def _bytes_or_error(path: Path) -> bytes:

@@ -213,3 +213,33 @@ def test_a_build_takes_the_lists_blocks_the_last_build_stored_unless_another_pro
     manifest.write_text(json.dumps(data))
     Builder(options(guide)).build()
     assert "<!-- kept -->" not in (guide / "site/print/index.html").read_text()
+
+
+def test_a_first_build_takes_its_content_digests_from_what_it_read_and_counts_what_changed_meanwhile(
+        tmp_path, monkeypatch):
+    from exguide import pipeline
+    from exguide.store import BuildStore, inputs_digest
+    make_guide(tmp_path)
+    shutil.copytree(PROJECT_DIR / "templates", tmp_path / "templates")
+    Builder(options(tmp_path)).build()
+    assert BuildStore(options(tmp_path)).up_to_date()
+    assert BuildStore(options(tmp_path)).manifest().inputs == inputs_digest(options(tmp_path))
+
+    real_load_guide = pipeline.load_guide
+    exercise, added = tmp_path / "content/exercises/calf-raise.md", tmp_path / "content/exercises/toe-walk.md"
+    edits = [lambda: exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Calf raise, step")),
+             lambda: added.write_text(exercise.read_text())]
+    for edit_meanwhile in edits:
+        def editing_meanwhile(*arguments, **keywords):  # once every file is read, as an author saves
+            guide = real_load_guide(*arguments, **keywords)
+            edit_meanwhile()
+            return guide
+        shutil.rmtree(tmp_path / ".site-cache")
+        monkeypatch.setattr(pipeline, "load_guide", editing_meanwhile)
+        Builder(options(tmp_path)).build()
+        monkeypatch.setattr(pipeline, "load_guide", real_load_guide)
+        assert not BuildStore(options(tmp_path)).up_to_date()  # the next build makes it
+        Builder(options(tmp_path)).build()
+        assert BuildStore(options(tmp_path)).up_to_date()
+    assert "Calf raise, step" in (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+    assert (tmp_path / "site/exercises/toe-walk/index.html").is_file()
