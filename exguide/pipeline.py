@@ -58,7 +58,7 @@ class Builder:
         self.pages = SiteRenderer(options.template_dir, options.workers)
         self.memo = Memo(keep=rebuilds)
         self._finished = True  # whether the last plan got to its end
-        self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read
+        self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
 
     def _plan(self, workers: int = 1, every_file: bool = True) -> tuple[Guide, SitePlan]:
         """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
@@ -72,8 +72,8 @@ class Builder:
         if workers > 1:
             read_in_workers(options.content_dir, self.reader, self.bodies, workers)
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo)
-        self._read_digests = self.reader.digests()
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
+            self._read_digests = self.reader.digests()  # all that `build` needs of it
             self.reader = SourceReader()
         plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo, workers=workers)
         self._finished = True
@@ -144,7 +144,10 @@ class Builder:
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
         _, plan = self._plan_every_file()
-        inputs = listed.digest(self._read_digests) if listed is not None else store.inputs()
+        if listed is not None:
+            inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
+        else:
+            inputs = store.inputs()
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
         try:
