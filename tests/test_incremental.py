@@ -418,19 +418,26 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
 
 def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exercise_page(tmp_path, monkeypatch):
     from exguide import render
+    from exguide.blocks import LONGEST_BLOCK
+    from exguide.plan import BookletSection
     calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
     content = make_guide(tmp_path, {f"exercises/raise-{n:02d}.md": calf_raise.replace("title: Calf raise",
                                                                                       f"title: Raise {n:02d}")
-                                    for n in range(40)})
+                                    for n in range(100)})
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
     builder.render(changes=())
     rendered: list[str] = []
     real_render_page = render.render_page
     monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
         rendered.append(page.path), real_render_page(environment, page, *rest))[1])
+    sections: list[object] = []  # the booklet's sections made again
+    real_blocks = render.KeptBlocks.of
+    monkeypatch.setattr(render.KeptBlocks, "of", staticmethod(lambda items, last, make: real_blocks(
+        items, last, lambda piece: (sections.extend(s for s in piece if isinstance(s, BookletSection)), make(piece))[1])))
     added = content / "exercises/raise-20b.md"
     added.write_text(calf_raise.replace("title: Calf raise", "title: Raise 20b"))
     builder.render(changes=[str(added)])
     assert {path for path in rendered if path.startswith("exercises/") and path != "exercises/index.html"} == {
         "exercises/raise-20/index.html", "exercises/raise-20b/index.html", "exercises/raise-21/index.html"}
-    assert builder.pages.fragments.keeps("print/index.html")  # the booklet made only the sections around it
+    # The block of sections around it, and the next when it ended one; not the hundred others.
+    assert "raise-20b" in {section.exercise.slug for section in sections} and len(sections) <= 2 * LONGEST_BLOCK
