@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -430,10 +431,15 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
     real_render_page = render.render_page
     monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
         rendered.append(page.path), real_render_page(environment, page, *rest))[1])
-    sections: list[object] = []  # the booklet's sections made again
+    sections: list[BookletSection] = []  # the booklet's sections made again
     real_blocks = render.KeptBlocks.of
-    monkeypatch.setattr(render.KeptBlocks, "of", staticmethod(lambda items, last, make: real_blocks(
-        items, last, lambda piece: (sections.extend(s for s in piece if isinstance(s, BookletSection)), make(piece))[1])))
+
+    def counting_blocks(items: tuple, last: object, make: Callable) -> object:
+        def counted(piece: tuple) -> bytes:
+            sections.extend(item for item in piece if isinstance(item, BookletSection))
+            return make(piece)
+        return real_blocks(items, last, counted)
+    monkeypatch.setattr(render.KeptBlocks, "of", staticmethod(counting_blocks))
     added = content / "exercises/raise-20b.md"
     added.write_text(calf_raise.replace("title: Calf raise", "title: Raise 20b"))
     builder.render(changes=[str(added)])
