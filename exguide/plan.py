@@ -134,8 +134,9 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
         *_exercise_pages(guide, links, memo),
         *(memo.get((_group_page, site, listing), lambda: _group_page(site, listing))
           for listing in listings if listing.is_worked),
-        *(memo.get((routine_page, site, routine, links, pdfs), lambda: routine_page(site, routine, links, pdfs=pdfs))
-          for routine in guide.routines),
+        *(memo.get((routine_page, site, routine, places, pdfs), lambda: routine_page(site, routine, places.paths,
+                                                                                   pdfs=pdfs))
+          for routine, places in zip(guide.routines, _routine_links(guide.routines, links, memo))),
     )
     if site.base_url:
         addresses = memo.same(_published_site_pages, tuple(page.path for page in pages if page.path.endswith(".html")))
@@ -303,27 +304,45 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
 
 def _body_links(exercises: tuple[Exercise, ...], links: Mapping[str, str], memo: Memo, kind: str
                 ) -> tuple[LinkPlaces, ...]:
-    """For each exercise, `links` narrowed to what the links of its body look up: the very object of the
-    last build (of this `kind`) while it is equal. An exercise's page and booklet section depend on the other
-    files only through these, so a file added or removed leaves those of the exercises that do not link to
-    it as they were: in `serve`, adding an exercise rendered 10,000 pages again. A build that is the only one
-    makes every page once anyway, and takes `links` whole."""
+    """For each exercise, `links` narrowed to what the links of its body look up (see `_narrowed`). An
+    exercise's page and booklet section depend on the other files only through these, so a file added or
+    removed leaves those of the exercises that do not link to it as they were: in `serve`, adding an exercise
+    rendered 10,000 pages again. A build that is the only one makes every page once anyway, and takes `links`
+    whole."""
     if not memo.keeps:
         return (LinkPlaces(links),) * len(exercises)
     targets = memo.each((_body_links, "targets"), lambda e: link_targets(e.body_html, e.source.as_posix()),
                         (exercises,))
-    known: dict[tuple, LinkPlaces] = memo.last((_body_links, kind), {})
+    return _narrowed(targets, links, memo, kind)
+
+
+def _routine_links(routines: tuple[Routine, ...], links: Mapping[str, str], memo: Memo) -> tuple[LinkPlaces, ...]:
+    """For each routine, `links` narrowed to what its page looks up: its introduction's links and its steps'."""
+    if not memo.keeps:
+        return (LinkPlaces(links),) * len(routines)
+    targets = memo.each((_routine_links, "targets"), lambda r: tuple(dict.fromkeys(chain(
+        link_targets(r.introduction_html, r.source.as_posix()),
+        *(link_targets(step, item.exercise.source.as_posix()) for item in r.items for step in item.exercise.steps)))),
+        (routines,))
+    return _narrowed(targets, links, memo, "routines")
+
+
+def _narrowed(targets: tuple[tuple[str, ...], ...], links: Mapping[str, str], memo: Memo, kind: str
+              ) -> tuple[LinkPlaces, ...]:
+    """For each tuple of content paths, `links` narrowed to them: the very object of the last build (of this
+    `kind`) while it is equal, so that what is made from it is found again by identity."""
+    known: dict[tuple, LinkPlaces] = memo.last((_narrowed, kind), {})
 
     def narrowed(found: tuple[str, ...]) -> LinkPlaces:
         pairs = tuple((target, links[target]) for target in found if target in links)
         if pairs not in known:
             known[pairs] = LinkPlaces(MappingProxyType(dict(pairs)))
         return known[pairs]
-    made = memo.each((_body_links, kind), narrowed, (targets,), shared=(links,))
-    if len(known) > 2 * len(made) + 64:  # forget the mappings no exercise has any more
+    made = memo.each((_narrowed, kind), narrowed, (targets,), shared=(links,))
+    if len(known) > 2 * len(made) + 64:  # forget the mappings nothing has any more
         in_use = set(map(id, made))
         known = {pairs: mapping for pairs, mapping in known.items() if id(mapping) in in_use}
-    memo.same((_body_links, kind), known)
+    memo.same((_narrowed, kind), known)
     return made
 
 

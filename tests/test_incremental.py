@@ -189,7 +189,8 @@ def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_p
     assert made == {"_load_markdown/ExerciseMeta": 1, "drafts": 1, "_build_exercises/images": 1, "_build_exercises": 1,
                     "site_paths": 1, "exercise_facets": 1, "_booklet": 1, "booklet links": 1, "custom_routine_entry": 1,
                     "_exercise_links/search/index.html": 1, "_exercise_links/routines/custom/index.html": 1,
-                    "_body_links/targets": 1, "_body_links/pages": 1, "_body_links/print/index.html": 1}
+                    "_body_links/targets": 1, "_narrowed/pages": 1, "_narrowed/print/index.html": 1,
+                    "_routine_links/targets": 1, "_narrowed/routines": 1}  # the routine that has it
     assert pages < len(site.files) / 3  # its page, the lists that show it, the booklet, search shards
 
 
