@@ -236,9 +236,18 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
     # (The columns are made with map, not loops: after an edit, this runs over ten thousand exercises.)
     has_images = memo.each((_build_exercises, "images"), lambda entry: bool(entry[2].images), (unique,))
     images_seen = tuple(map((None, images).__getitem__, has_images))
-    built = found.valid(memo.each(_build_exercises, lambda entry, _: _outcome(
-        lambda: _build_exercise(*entry, catalogue, renderer)), (unique, images_seen), shared=(catalogue,)))
+    last: dict[str, Exercise] = memo.last(_build_exercises, {})
+
+    def build(entry: tuple, _: object) -> Exercise | ContentError:
+        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer))
+        # Made again equal to the last build's (muscles.yaml was edited, not in a way that concerns it): that
+        # very object, so that its pages are not rendered again. At 10,000 exercises, renaming one group
+        # rendered every page.
+        kept = last.get(entry[0])
+        return kept if kept is not None and kept == made else made
+    built = found.valid(memo.each(_build_exercises, build, (unique, images_seen), shared=(catalogue,)))
     exercises = dict(zip(map(attrgetter("slug"), built), built))
+    memo.same(_build_exercises, exercises)
     for slug in drafts:
         exercises.pop(slug, None)
     return exercises

@@ -18,6 +18,16 @@ def options(root: Path, templates: Path) -> BuildOptions:
     return BuildOptions(root / "content", root / "site", templates, pdfs=False)
 
 
+def pages_rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the pages rendered from now on, as they are rendered."""
+    from exguide import render
+    rendered: list[str] = []
+    real_render_page = render.render_page
+    monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
+        rendered.append(page.path), real_render_page(environment, page, *rest))[1])
+    return rendered
+
+
 def test_edits_rebuild_to_the_same_bytes_as_a_clean_build(tmp_path):
     make_guide(tmp_path)
     templates = tmp_path / "templates"
@@ -62,14 +72,10 @@ def test_a_memo_that_does_not_keep_makes_everything_again_in_the_next_build():
 
 
 def test_one_edit_renders_only_the_pages_that_show_it(tmp_path, monkeypatch):
-    from exguide import render
     content = make_guide(tmp_path)
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
     first = builder.render().files
-    rendered: list[str] = []
-    real_render_page = render.render_page
-    monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
-        rendered.append(page.path), real_render_page(environment, page, *rest))[1])
+    rendered = pages_rendered(monkeypatch)
     exercise = content / "exercises/ankle-circles.md"
     exercise.write_text(exercise.read_text().replace("title: Ankle circles", "title: Ankle rolls"))
     second = builder.render().files
@@ -428,10 +434,7 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
                                     for n in range(100)})
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
     builder.render(changes=())
-    rendered: list[str] = []
-    real_render_page = render.render_page
-    monkeypatch.setattr(render, "render_page", lambda environment, page, *rest: (
-        rendered.append(page.path), real_render_page(environment, page, *rest))[1])
+    rendered = pages_rendered(monkeypatch)
     sections: list[BookletSection] = []  # the booklet's sections made again
     real_blocks = render.KeptBlocks.of
 
@@ -448,3 +451,19 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
         "exercises/raise-20/index.html", "exercises/raise-20b/index.html", "exercises/raise-21/index.html"}
     # The block of sections around it, and the next when it ended one; not the hundred others.
     assert "raise-20b" in {section.exercise.slug for section in sections} and len(sections) <= 2 * LONGEST_BLOCK
+
+
+def test_a_group_renamed_in_serve_renders_the_pages_of_the_exercises_that_work_it(tmp_path, monkeypatch):
+    quads = (PROJECT_DIR / "tests/fixture/content/exercises/legs/quad-stretch.md").read_text()
+    # In no routine, and last: next to no exercise that works the calves.
+    content = make_guide(tmp_path, {f"exercises/zz-{n}.md": quads.replace("title: Quad stretch", f"title: Zz {n}")
+                                    for n in range(3)})
+    builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
+    builder.render(changes=())
+    rendered = pages_rendered(monkeypatch)
+    muscles = content / "muscles.yaml"
+    muscles.write_text(muscles.read_text().replace("name: Calves", "name: Calf muscles"))
+    site = builder.render(changes=[str(muscles)])
+    assert {"exercises/calf-raise/index.html", "exercises/ankle-circles/index.html"} <= set(rendered)  # they work it
+    assert "exercises/zz-1/index.html" not in rendered
+    assert site.files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
