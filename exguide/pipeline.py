@@ -20,6 +20,7 @@ from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines
 from .plan import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path, plan_site, sheet_warnings
 from .problems import Problem
+from .search import KeptWeights
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
     render_into_folder
 from .sources import SourceReader
@@ -59,6 +60,7 @@ class Builder:
         self.memo = Memo(keep=rebuilds)
         self._finished = True  # whether the last plan got to its end
         self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
+        self._search_weights: KeptWeights | None = None  # for a build: those an earlier one left, and its own
 
     def _plan(self, workers: int = 1, every_file: bool = True) -> tuple[Guide, SitePlan]:
         """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
@@ -75,7 +77,8 @@ class Builder:
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
             self._read_digests = self.reader.digests()  # all that `build` needs of it
             self.reader = SourceReader()
-        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo, workers=workers)
+        plan = plan_site(guide, options.template_dir / "assets", pdfs=options.pdfs, memo=self.memo, workers=workers,
+                         search_weights=self._search_weights)
         self._finished = True
         return guide, plan
 
@@ -143,7 +146,11 @@ class Builder:
         listed = InputFiles(self.options, reader_reads=True) if previous is None else None
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
-        _, plan = self._plan_every_file()
+        search_weights = self._search_weights = KeptWeights(store.search_weights() if previous is not None else None)
+        try:
+            _, plan = self._plan_every_file()
+        finally:
+            self._search_weights = None
         if listed is not None:
             inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
         else:
@@ -160,7 +167,7 @@ class Builder:
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
-                   self.bodies.cache.in_use())
+                   self.bodies.cache.in_use(), search_weights.pickled)
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 

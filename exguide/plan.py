@@ -23,7 +23,7 @@ from .links import link_targets, relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, SearchIndex, shard_script_json
+from .search import DOCUMENTS_PER_SHARD, KeptWeights, SearchIndex, shard_script_json
 from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
 
 
@@ -99,13 +99,13 @@ def pdf_path(routine: Routine, paper: str) -> str:
 PDF_PAPERS = ("A4", "Letter")
 
 
-def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | None = None, workers: int = 1
-              ) -> SitePlan:
+def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | None = None, workers: int = 1,
+              search_weights: KeptWeights | None = None) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error.
 
     With a `memo` kept from the last build, a page whose inputs are the same objects as then is the same
     Page object again, so that later stages can tell it did not change by identity. The search index is
-    made in `workers` processes.
+    made in `workers` processes, or taken from the `search_weights` another process left.
     """
     memo = memo or Memo()
     _check_reserved(guide)
@@ -126,7 +126,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
         memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
         memo.get((SEARCH, site), lambda: Page(SEARCH, "search.html", frozen_context(
             site=site, documents_per_shard=DOCUMENTS_PER_SHARD))),
-        *_search_index_pages(guide, memo, workers),
+        *_search_index_pages(guide, memo, workers, search_weights),
         memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
         memo.get((CUSTOM_ROUTINE, site), lambda: Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site))),
         memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
@@ -146,13 +146,13 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
     return SitePlan(pages, static, links, pdf_files)
 
 
-def _search_index_pages(guide: Guide, memo: Memo, workers: int) -> list[Page]:
+def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeights | None = None) -> list[Page]:
     """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file.
 
     Each shard's page is found again in the memo while its entries are equal, so that an edit re-renders
     only the shards it touches."""
     index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
-    index.update(guide.exercises, _exercise_links(guide, SEARCH, memo), workers)
+    index.update(guide.exercises, _exercise_links(guide, SEARCH, memo), workers, kept)
     return [
         *(memo.get((SearchIndex, "terms", shard, entries), lambda: Page(
             f"assets/search/terms-{shard}.js", "search-shard.js",

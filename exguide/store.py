@@ -28,6 +28,7 @@ from .problems import Problem
 FORMAT = 1  # raise when the files below change shape
 MANIFEST = "manifest.json"
 BODIES = "bodies.pickle"
+SEARCH_WEIGHTS = "search-weights.pickle"
 BLOCKS = "blocks"  # a folder: the pages' lists of fragments (see blocks.py)
 _UNREAD = object()
 
@@ -217,13 +218,16 @@ class BuildStore:
         warnings = tuple(Problem(Path(path), line, message, "warning") for path, line, message in manifest.warnings)
         return BuildResult(manifest.pages, len(manifest.outputs), time.perf_counter() - started, warnings)
 
-    def save(self, manifest: Manifest, bodies: dict[str, Any]) -> None:
-        """Keep this build's memory for the next one; each file is replaced whole."""
+    def save(self, manifest: Manifest, bodies: dict[str, Any], search_weights: bytes = b"") -> None:
+        """Keep this build's memory for the next one; each file is replaced whole. `search_weights`: the
+        exercises' search weights, pickled (see search.KeptWeights)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
                 "warnings": manifest.warnings,
                 "outputs": {path: list(asdict(record).values()) for path, record in sorted(manifest.outputs.items())}}
         self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
+        if search_weights:
+            self._replace(SEARCH_WEIGHTS, lambda file: file.write(search_weights))
         self._replace(MANIFEST, lambda file: file.write(json.dumps(data, separators=(",", ":")).encode()))
         self._manifest = manifest
 
@@ -239,10 +243,18 @@ class BuildStore:
 
     def bodies(self) -> dict[str, Any]:
         """Markdown bodies converted by earlier builds, by the digest of their text."""
+        return self._kept(BODIES)
+
+    def search_weights(self) -> dict[bytes, Any]:
+        """Exercises' search weights made by earlier builds, by a digest of what they are made from."""
+        return self._kept(SEARCH_WEIGHTS)
+
+    def _kept(self, name: str) -> dict:
+        """A dictionary the last build of this program left in the file `name`; an empty one without it."""
         if self.manifest() is None:
             return {}
         try:
-            with open(self.folder / BODIES, "rb") as file:
+            with open(self.folder / name, "rb") as file:
                 loaded = pickle.load(file)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return {}

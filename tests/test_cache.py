@@ -243,3 +243,15 @@ def test_a_first_build_takes_its_content_digests_from_what_it_read_and_counts_wh
         assert BuildStore(options(tmp_path)).up_to_date()
     assert "Calf raise, step" in (tmp_path / "site/exercises/calf-raise/index.html").read_text()
     assert (tmp_path / "site/exercises/toe-walk/index.html").is_file()
+
+
+def test_a_build_takes_the_search_weights_the_last_one_made_and_weighs_only_the_edited_exercise(guide, monkeypatch):
+    from exguide import search
+    weighed: list[str] = []
+    real_weighted_terms = search.weighted_terms
+    monkeypatch.setattr(search, "weighted_terms", lambda exercise: (
+        weighed.append(exercise.slug), real_weighted_terms(exercise))[1])
+    edit(guide / "content/exercises/ankle-circles.md", "---\n1. ", "---\nA sentence about zebras.\n\n1. ")
+    Builder(options(guide)).build()
+    assert weighed == ["ankle-circles"]
+    assert '"zebras"' in (guide / "site/assets/search/terms-ze.js").read_text()
