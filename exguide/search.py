@@ -91,6 +91,7 @@ class KeptWeights:
             keys, weights = map(list, zip(*_weighed(exercises, workers, keyed=True))) if exercises else ([], [])
         # Kept as bytes: the tuples themselves, held until the build ends, would be 16 MB at 10,000 exercises.
         self.pickled = pickle.dumps(dict(zip(keys, weights)), protocol=pickle.HIGHEST_PROTOCOL)
+        self.stored = {}  # taken: the index has them now, for as long as it needs them
         return weights
 
 
