@@ -70,10 +70,12 @@ class Rebuilder:
         try:
             site = self.builder.render(print_pdfs=with_pdfs, changes=changes)
         except ContentError as error:
+            # The watcher's own read of every file finds the same mistakes again: they are on screen already.
+            if changes is not None or error.problems != self.state.problems:
+                self.log(f"{len(error.problems)} error(s); still serving the last good build:")
+                for problem in error.problems:
+                    self.log("  " + problem.format())
             self.state.problems = error.problems
-            self.log(f"{len(error.problems)} error(s); still serving the last good build:")
-            for problem in error.problems:
-                self.log("  " + problem.format())
             return []
         self.state.problems = []
         if with_pdfs:
@@ -240,6 +242,10 @@ class DevServer:
             # Stop as on Ctrl-C on what a service manager or `docker stop` sends, and what stops a server
             # started in the background of a shell, where Ctrl-C is ignored.
             self._loop.asyncio_loop.add_signal_handler(signal.SIGTERM, self.stop)
+            # Ctrl-C too, from the event loop: as a KeyboardInterrupt, it could be raised while an object was
+            # being freed, where Python only prints it, and the server went on serving (seen once in the tests).
+            if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+                self._loop.asyncio_loop.add_signal_handler(signal.SIGINT, self.stop)
         try:
             self._loop.start()
         except KeyboardInterrupt:

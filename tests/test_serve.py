@@ -186,3 +186,25 @@ def test_pdfs_are_made_in_the_background_once_edits_settle(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_the_watchers_own_read_of_every_file_does_not_report_the_same_mistakes_again(tmp_path):
+    from exguide.options import BuildOptions
+    from exguide.pipeline import Builder
+    from exguide.serve import Rebuilder, ServeState
+    content = make_guide(tmp_path)
+    logged: list[str] = []
+    rebuilder = Rebuilder(Builder(BuildOptions(content, tmp_path / "site", pdfs=False)), ServeState(), logged.append)
+    rebuilder.rebuild(changes=())
+    exercise = content / "exercises/calf-raise.md"
+
+    def reports() -> int:
+        return sum("error(s); still serving" in line for line in logged)
+    edit(exercise, "level: beginner", "level: expert")
+    rebuilder.rebuild(changes=[str(exercise)])
+    assert reports() == 1 and any("calf-raise.md" in line for line in logged)
+    rebuilder.rebuild(changes=None)  # the watcher's first quiet moment: nothing new to say
+    assert reports() == 1
+    edit(exercise, "level: expert", "level: expert ")  # saved again, still wrong: said again
+    rebuilder.rebuild(changes=[str(exercise)])
+    assert reports() == 2
