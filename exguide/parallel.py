@@ -72,10 +72,18 @@ def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers
     # exercises, for no time saved. That heap stays there: it is the build's (the guide, its caches, the
     # plan), which lives as long as the build, and a full pass over it after each share took 0.2 s.
     gc.freeze()
+    pool = context.Pool(workers - 1)
     try:
-        with context.Pool(workers - 1) as pool:
-            helpers = pool.map_async(_work_from_back, range(workers - 1))
-            yield from _work_from_front(_shared, helpers)
+        helpers = pool.map_async(_work_from_back, range(workers - 1))
+        yield from _work_from_front(_shared, helpers)
+        # The workers are let finish and leave, not killed (as leaving `with Pool()` does): one killed while
+        # it sent back that it was done held the pool's queue lock for good, and the build hung (seen once).
+        helpers.get()
+        pool.close()
+        pool.join()
+    except BaseException:
+        pool.terminate()
+        raise
     finally:
         _shared = None
 
