@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Collection, Hashable, Iterator, Sequence, TypeVar
+from typing import Callable, Collection, Hashable, Iterator, Sequence, TypeVar
 
 from .fingerprint import DIGEST_SIZE, Fingerprinter, digest_bytes
+from .store import read_pickled_dict, replace_file
 from .templates import TemplateDigests
 
 Value = TypeVar("Value")
@@ -94,22 +94,9 @@ class StoredBlocks:
         if self._stored is None or self._stored.keys() == self._used.keys():
             return
         self._file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self._file.parent, prefix=f".{self._file.name}.")
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(self._used, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self._file)
+        replace_file(self._file, lambda file: pickle.dump(self._used, file, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _read(self) -> dict[bytes, bytes]:
         if self._stored is None:
-            self._stored = _load(self._file)
+            self._stored = read_pickled_dict(self._file)
         return self._stored
-
-
-def _load(path: Path) -> dict[bytes, bytes]:
-    """The blocks kept in `path`; none when it is missing or unreadable."""
-    try:
-        with open(path, "rb") as file:
-            loaded: Any = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}

@@ -251,17 +251,25 @@ class BuildStore:
 
     def _kept(self, name: str) -> dict:
         """A dictionary the last build of this program left in the file `name`; an empty one without it."""
-        if self.manifest() is None:
-            return {}
-        try:
-            with open(self.folder / name, "rb") as file:
-                loaded = pickle.load(file)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
+        return read_pickled_dict(self.folder / name) if self.manifest() is not None else {}
 
     def _replace(self, name: str, write: Callable[[BinaryIO], object]) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.")
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-        os.replace(temporary, self.folder / name)
+        replace_file(self.folder / name, write)
+
+
+def read_pickled_dict(path: Path) -> dict:
+    """The dictionary pickled in the file at `path`; an empty one when it is missing, unreadable or other."""
+    try:
+        with open(path, "rb") as file:
+            loaded = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write the file at `path` whole through `write`, beside it first: a reader never finds half of it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as file:
+        write(file)
+    os.replace(temporary, path)
