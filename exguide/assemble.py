@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter, is_, is_not, itemgetter, not_
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -51,12 +51,66 @@ class _Collector:
         return list(compress(outcomes, map(not_, failed)))
 
 
+@dataclass(frozen=True)
+class KeptExercises:
+    """The exercises of a build, for a next build in another process to take as they are.
+
+    An exercise is made from its file's bytes, the muscle catalogue and the images that exist (and by this
+    program: the store keeps nothing from another version). One whose file has the same digest, under an
+    equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
+    converted again: at 10,000 exercises, a third of the rebuild that follows an edit. Only a guide built
+    without drafts keeps its exercises, so that each one kept is known to be published. Pickled together,
+    they share the catalogue's groups and targets as they did."""
+
+    catalogue: MuscleCatalogue
+    images: tuple[Path, ...]
+    exercises: dict[Path, tuple[bytes, Exercise]]  # by file: the digest of its bytes, and the exercise
+
+
+@dataclass
+class Carryover:
+    """What a build takes from the last one and leaves to the next: the last build's exercises, the digest
+    of each content file as this build found it, and, once `load_guide` is done, this build's exercises."""
+
+    last: KeptExercises | None = None
+    digests: Mapping[Path, bytes] = field(default_factory=dict)
+    now: KeptExercises | None = None
+
+    def unchanged(self, paths: Iterable[Path]) -> dict[Path, Exercise]:
+        """The last build's exercise of each file at `paths` whose bytes are still the same."""
+        exercises = self.last.exercises if self.last is not None else {}
+        found = {}
+        for path in paths:
+            kept = exercises.get(path)
+            if kept is not None and self.digests.get(path) == kept[0]:
+                found[path] = kept[1]
+        return found
+
+    def taken(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], paths: tuple[Path, ...]
+              ) -> dict[Path, Exercise]:
+        """`unchanged`, when the catalogue and the images are the last build's too, and no two files share a
+        slug (which the files read again report)."""
+        last = self.last
+        if last is None or last.catalogue != catalogue or last.images != images or \
+                len(set(map(attrgetter("stem"), paths))) != len(paths):
+            return {}
+        return self.unchanged(paths)
+
+    def leave(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], exercises: Iterable[Exercise],
+              read: Mapping[Path, bytes]) -> None:
+        """Keep this build's `exercises`; `read`: the digests of the files this build read."""
+        self.now = KeptExercises(catalogue, images, {exercise.source: (
+            read.get(exercise.source) or self.digests[exercise.source], exercise) for exercise in exercises})
+
+
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,
-               renderer: BodyRenderer | None = None, memo: Memo | None = None) -> Guide:
+               renderer: BodyRenderer | None = None, memo: Memo | None = None,
+               carryover: Carryover | None = None) -> Guide:
     """The whole guide in `content_dir`, or a ContentError with every problem found.
 
     A `reader`, a `renderer` and a `memo` kept from an earlier build spare the work on files that did not
-    change; with the memo, what did not change comes back as the very same objects.
+    change; with the memo, what did not change comes back as the very same objects. A `carryover` brings the
+    exercises an earlier build, in another process, left, and takes this build's (see KeptExercises).
     """
     reader, renderer, memo = reader or SourceReader(), renderer or BodyRenderer(), memo or Memo()
     found = _Collector()
@@ -65,8 +119,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     catalogue = found.attempt(lambda: _kept(memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")),
                                             _build_catalogue))
     exercise_files = reader.files(content_dir / "exercises", ".md")
-    exercise_docs = _load_markdown(reader, memo, exercise_files, ExerciseMeta, found, {"muscles": catalogue})
-    if not exercise_docs and not found.problems:
+    images = reader.files(content_dir / "images")
+    carryover = carryover if not include_drafts else None
+    taken = carryover.taken(catalogue, images, exercise_files) if carryover and catalogue is not None else {}
+    if taken:
+        catalogue = carryover.last.catalogue  # equal, and the one the exercises taken share their groups with
+    exercise_docs = _load_markdown(reader, memo, tuple(path for path in exercise_files if path not in taken)
+                                   if taken else exercise_files, ExerciseMeta, found, {"muscles": catalogue})
+    if not exercise_docs and not taken and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
     slugs = memo.same("slugs", _SlugIndex(
         known=memo.get((_SlugIndex, exercise_files), lambda: frozenset(p.stem for p in exercise_files)),
@@ -74,13 +134,15 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
             map(itemgetter(0), exercise_docs), memo.each("drafts", lambda entry: entry[2].draft, (exercise_docs,))))))
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
-    images = reader.files(content_dir / "images")
     exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, slugs.drafts) \
         if catalogue else {}
+    exercises.update((exercise.slug, exercise) for exercise in taken.values())
     routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
     if found.problems or config is None or catalogue is None:
         raise ContentError(found.problems)
     order = _in_order(exercises, memo)
+    if carryover is not None:
+        carryover.leave(catalogue, images, order, reader.digests())
     return memo.same("guide", Guide(
         config=config,
         introduction_html=renderer.render(config.introduction or "").html,
@@ -341,12 +403,16 @@ def _build_routines(documents, exercises: dict[str, Exercise], renderer: BodyRen
 _shared: tuple[SourceReader, BodyRenderer] | None = None  # set before the workers fork
 
 
-def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRenderer, workers: int) -> None:
-    """Parse the Markdown files and convert their bodies in `workers` processes, filling both caches, so
-    that `load_guide` finds the slow work done. Problems are left for `load_guide` to find and report."""
+def read_in_workers(content_dir: Path, reader: SourceReader, renderer: BodyRenderer, workers: int,
+                    skip: Iterable[Path] = ()) -> None:
+    """Parse the Markdown files (but those to `skip`) and convert their bodies in `workers` processes, filling
+    both caches, so that `load_guide` finds the slow work done. Problems are left for `load_guide` to find
+    and report."""
     global _shared
     reader.cache.take_made(), renderer.cache.take_made()  # what the workers inherit is not theirs to send back
-    paths = [*reader.files(content_dir / "exercises", ".md"), *reader.files(content_dir / "routines", ".md")]
+    skip = set(skip)
+    paths = [path for path in (*reader.files(content_dir / "exercises", ".md"),
+                               *reader.files(content_dir / "routines", ".md")) if path not in skip]
     _shared = (reader, renderer)
     try:
         pieces = workers * 16  # enough for the parent and the workers to finish together

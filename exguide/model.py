@@ -36,6 +36,12 @@ def _hash_once(self) -> int:
     return cached
 
 
+def _state_without_hash(self) -> dict:
+    """What pickle keeps of an object that hashes once: not its hash, which another process computes with
+    another salt for its strings."""
+    return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+
 @dataclass(frozen=True)
 class Exercise:
     slug: str
@@ -56,6 +62,7 @@ class Exercise:
     source: Path
 
     __hash__ = _hash_once  # kept by @dataclass, which writes no __hash__ over one the class defines
+    __getstate__ = _state_without_hash
 
     def __post_init__(self) -> None:
         # `primary_groups`, and `secondary_groups`: the groups worked secondarily and not already as a primary
@@ -84,6 +91,7 @@ class Routine:
     source: Path
 
     __hash__ = _hash_once
+    __getstate__ = _state_without_hash
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ class GroupListing:
     secondary: tuple[Exercise, ...]
 
     __hash__ = _hash_once
+    __getstate__ = _state_without_hash
 
     @property
     def is_worked(self) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Mapping
 
-from .assemble import load_guide, read_in_workers
+from .assemble import Carryover, load_guide, read_in_workers
 from .blocks import keep_only
 from .body import BodyRenderer
 from .cache import Memo
@@ -62,9 +62,10 @@ class Builder:
         self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
         self._search_weights: KeptWeights | None = None  # for a build: those an earlier one left, and its own
 
-    def _plan(self, workers: int = 1, every_file: bool = True) -> tuple[Guide, SitePlan]:
+    def _plan(self, workers: int = 1, every_file: bool = True, carryover: Carryover | None = None
+              ) -> tuple[Guide, SitePlan]:
         """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
-        every file again, which a build without a watcher does)."""
+        every file again, which a build without a watcher does; `carryover`: see KeptExercises)."""
         options = self.options
         if every_file:  # a build that reads only the changed files must not drop what the others left
             for cache in (self.reader.cache, self.bodies.cache):
@@ -72,8 +73,9 @@ class Builder:
         self.memo.next_build(keep_all=not self._finished)
         self._finished = False
         if workers > 1:
-            read_in_workers(options.content_dir, self.reader, self.bodies, workers)
-        guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo)
+            read_in_workers(options.content_dir, self.reader, self.bodies, workers, self._unchanged(carryover))
+        guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo,
+                           carryover)
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
             self._read_digests = self.reader.digests()  # all that `build` needs of it
             self.reader = SourceReader()
@@ -92,10 +94,18 @@ class Builder:
         if workers > 1:
             read_in_workers(self.options.content_dir, self.reader, self.bodies, workers)
 
-    def _sources(self) -> int:
-        """How many Markdown files the guide has."""
+    def _sources(self, carryover: Carryover | None = None) -> int:
+        """How many Markdown files the guide has (that the `carryover` does not bring made)."""
         content = self.options.content_dir
-        return len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
+        files = len(self.reader.files(content / "exercises", ".md")) + \
+            len(self.reader.files(content / "routines", ".md"))
+        return files - len(self._unchanged(carryover))
+
+    def _unchanged(self, carryover: Carryover | None) -> dict:
+        """The exercises that the `carryover` brings, by their file."""
+        if carryover is None or self.options.include_drafts:
+            return {}
+        return carryover.unchanged(self.reader.files(self.options.content_dir / "exercises", ".md"))
 
     def render(self, print_pdfs: bool | None = None, changes: Collection[str] | None = None) -> RenderedSite:
         """Every output file, in memory, without touching the output folder (for `serve`).
@@ -122,11 +132,12 @@ class Builder:
         self._render(FolderJob(plan.pages, {}, template_dir, folder_digest(template_dir), None))
         return guide, plan
 
-    def _plan_every_file(self) -> tuple[Guide, SitePlan]:
-        """The guide and its plan, every file read again, in one process per core for a big guide."""
+    def _plan_every_file(self, carryover: Carryover | None = None) -> tuple[Guide, SitePlan]:
+        """The guide and its plan, every file read again (but those whose exercises the `carryover` brings),
+        in one process per core for a big guide."""
         self.progress("Reading", 0, 0)
         self.reader.changed(None)
-        return self._plan(worker_count(self.options.workers, self._sources()))
+        return self._plan(worker_count(self.options.workers, self._sources(carryover)), carryover=carryover)
 
     def _render(self, job: FolderJob) -> FolderResult:
         """`render_into_folder` on as many cores as the job is worth, counting the pages as they are done."""
@@ -147,8 +158,10 @@ class Builder:
         if previous is not None:
             self.bodies.cache.remember(store.bodies())
         search_weights = self._search_weights = KeptWeights(store.search_weights() if previous is not None else None)
+        carryover = Carryover(store.exercises(), store.input_files().content_digests()) if previous is not None \
+            else Carryover()
         try:
-            _, plan = self._plan_every_file()
+            _, plan = self._plan_every_file(carryover)
         finally:
             self._search_weights = None
         if listed is not None:
@@ -167,7 +180,7 @@ class Builder:
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
-                   self.bodies.cache.in_use(), search_weights.pickled)
+                   self.bodies.cache.in_use(), search_weights.pickled, carryover.now)
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 

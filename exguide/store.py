@@ -28,6 +28,7 @@ from .problems import Problem
 FORMAT = 1  # raise when the files below change shape
 MANIFEST = "manifest.json"
 BODIES = "bodies.pickle"
+EXERCISES = "exercises.pickle"
 SEARCH_WEIGHTS = "search-weights.pickle"
 BLOCKS = "blocks"  # a folder: the pages' lists of fragments (see blocks.py)
 _UNREAD = object()
@@ -72,8 +73,13 @@ class InputFiles:
     def __init__(self, options: BuildOptions, reader_reads: bool = False) -> None:
         self._options = repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
                               options.include_drafts, options.pdfs)).encode()
+        self._content_dir = options.content_dir
         self._folders = [_listed(options.content_dir, self.READ_BY_THE_READER if reader_reads else ()),
                          _listed(options.template_dir)]
+
+    def content_digests(self) -> dict[Path, bytes]:
+        """The digest of each content file this listing read, by its path (as the reader lists it)."""
+        return {self._content_dir / inside: found for inside, _, found in self._folders[0] if found is not None}
 
     def digest(self, read: Mapping[Path, bytes] | None = None) -> str:
         """The digest; `read`: the digests of the files the reader read (see SourceReader.digests)."""
@@ -170,6 +176,7 @@ class BuildStore:
         self.out_dir = options.out_dir
         self.program = program_digest()
         self._inputs: str | None = None
+        self._input_files: InputFiles | None = None
         self._manifest: Manifest | None | object = _UNREAD
         self._found: dict[str, tuple[int, int]] | None = None
         self._blocks_checked = False
@@ -177,8 +184,14 @@ class BuildStore:
     def inputs(self) -> str:
         """The digest of the build's inputs as they are now (read once)."""
         if self._inputs is None:
-            self._inputs = inputs_digest(self.options)
+            self._inputs = self.input_files().digest()
         return self._inputs
+
+    def input_files(self) -> InputFiles:
+        """The build's input files as they are now, with their digests (read once)."""
+        if self._input_files is None:
+            self._input_files = InputFiles(self.options)
+        return self._input_files
 
     def manifest(self) -> Manifest | None:
         """What the last build left, if this program made it and the output folder still exists (read once)."""
@@ -221,9 +234,10 @@ class BuildStore:
         warnings = tuple(Problem(Path(path), line, message, "warning") for path, line, message in manifest.warnings)
         return BuildResult(manifest.pages, len(manifest.outputs), time.perf_counter() - started, warnings)
 
-    def save(self, manifest: Manifest, bodies: dict[str, Any], search_weights: bytes = b"") -> None:
+    def save(self, manifest: Manifest, bodies: dict[str, Any], search_weights: bytes = b"",
+             exercises: object = None) -> None:
         """Keep this build's memory for the next one; each file is replaced whole. `search_weights`: the
-        exercises' search weights, pickled (see search.KeptWeights)."""
+        exercises' search weights, pickled (see search.KeptWeights); `exercises`: see assemble.KeptExercises."""
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
                 "warnings": manifest.warnings,
@@ -231,6 +245,9 @@ class BuildStore:
         self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
         if search_weights:
             self._replace(SEARCH_WEIGHTS, lambda file: file.write(search_weights))
+        if exercises is not None:
+            self._replace(EXERCISES, lambda file: pickle.dump({EXERCISES: exercises}, file,
+                                                              protocol=pickle.HIGHEST_PROTOCOL))
         self._replace(MANIFEST, lambda file: file.write(json.dumps(data, separators=(",", ":")).encode()))
         self._manifest = manifest
 
@@ -247,6 +264,10 @@ class BuildStore:
     def bodies(self) -> dict[str, Any]:
         """Markdown bodies converted by earlier builds, by the digest of their text."""
         return self._kept(BODIES)
+
+    def exercises(self) -> Any:
+        """The exercises the last build of this program kept (see assemble.KeptExercises), or None."""
+        return self._kept(EXERCISES).get(EXERCISES)
 
     def search_weights(self) -> dict[bytes, Any]:
         """Exercises' search weights made by earlier builds, by a digest of what they are made from."""

@@ -255,3 +255,28 @@ def test_a_build_takes_the_search_weights_the_last_one_made_and_weighs_only_the_
     Builder(options(guide)).build()
     assert weighed == ["ankle-circles"]
     assert '"zebras"' in (guide / "site/assets/search/terms-ze.js").read_text()
+
+
+def test_a_build_takes_the_exercises_the_last_one_made_and_reads_only_the_files_that_changed(guide, monkeypatch):
+    from exguide import sources
+    parsed: list[str] = []
+    real_parse = sources.parse_markdown_text
+    monkeypatch.setattr(sources, "parse_markdown_text", lambda text, path: (
+        parsed.append(path.relative_to(guide / "content/exercises").as_posix()), real_parse(text, path))[1]
+        if "exercises" in path.parts else real_parse(text, path))
+    edit(guide / "content/exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step")
+    Builder(options(guide)).build()  # a new Builder, as in a new process: what it knows is in the store
+    # The draft is never kept: a build without drafts must know it is one.
+    assert sorted(parsed) == ["calf-raise.md", "hamstring-draft.md"]
+    assert "Calf raise on a step" in (guide / "site/exercises/calf-raise/index.html").read_text()
+
+    parsed.clear()  # the exercises were made with another catalogue: every one is made again
+    edit(guide / "content/muscles.yaml", "name: Calves", "name: Calf muscles")
+    Builder(options(guide)).build()
+    assert len(parsed) == len(list((guide / "content/exercises").rglob("*.md")))
+    assert "Calf muscles" in (guide / "site/exercises/calf-raise/index.html").read_text()
+
+    parsed.clear()
+    Builder(options(guide, include_drafts=True)).build()
+    assert len(parsed) == len(list((guide / "content/exercises").rglob("*.md")))
+    assert (guide / "site/exercises/hamstring-draft/index.html").is_file()
