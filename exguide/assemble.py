@@ -75,6 +75,7 @@ class Carryover:
     last: KeptExercises | None = None
     digests: Mapping[Path, bytes] = field(default_factory=dict)
     now: KeptExercises | None = None
+    took: int = 0  # how many of the last build's exercises this build took
 
     def unchanged(self, paths: Iterable[Path]) -> dict[Path, Exercise]:
         """The last build's exercise of each file at `paths` whose bytes are still the same."""
@@ -94,7 +95,9 @@ class Carryover:
         if last is None or last.catalogue != catalogue or last.images != images or \
                 len(set(map(attrgetter("stem"), paths))) != len(paths):
             return {}
-        return self.unchanged(paths)
+        found = self.unchanged(paths)
+        self.took = len(found)
+        return found
 
     def leave(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], exercises: Iterable[Exercise],
               read: Mapping[Path, bytes]) -> None:

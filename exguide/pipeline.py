@@ -180,9 +180,15 @@ class Builder:
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
-                   self.bodies.cache.in_use(), search_weights.pickled, carryover.now)
+                   self._bodies_to_keep(carryover), search_weights.pickled, carryover.now)
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
+
+    def _bodies_to_keep(self, carryover: Carryover) -> dict | None:
+        """The converted bodies to keep for the next build: those this one used; or, when it took exercises
+        made by the last one (whose bodies it did not look at), None, to leave the last build's. Those stay
+        as many as the guide's bodies, and hold the few edited since only until a build reads every file."""
+        return None if carryover.took else self.bodies.cache.in_use()
 
     def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, blocks: Path
                     ) -> FolderResult:

@@ -234,15 +234,17 @@ class BuildStore:
         warnings = tuple(Problem(Path(path), line, message, "warning") for path, line, message in manifest.warnings)
         return BuildResult(manifest.pages, len(manifest.outputs), time.perf_counter() - started, warnings)
 
-    def save(self, manifest: Manifest, bodies: dict[str, Any], search_weights: bytes = b"",
+    def save(self, manifest: Manifest, bodies: dict[str, Any] | None, search_weights: bytes = b"",
              exercises: object = None) -> None:
-        """Keep this build's memory for the next one; each file is replaced whole. `search_weights`: the
-        exercises' search weights, pickled (see search.KeptWeights); `exercises`: see assemble.KeptExercises."""
+        """Keep this build's memory for the next one; each file is replaced whole. `bodies`: the Markdown
+        bodies the build used, None to leave those of the last build; `search_weights`: the exercises' search
+        weights, pickled (see search.KeptWeights); `exercises`: see assemble.KeptExercises."""
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
                 "warnings": manifest.warnings,
                 "outputs": {path: list(asdict(record).values()) for path, record in sorted(manifest.outputs.items())}}
-        self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
+        if bodies is not None:
+            self._replace(BODIES, lambda file: pickle.dump(bodies, file, protocol=pickle.HIGHEST_PROTOCOL))
         if search_weights:
             self._replace(SEARCH_WEIGHTS, lambda file: file.write(search_weights))
         if exercises is not None:

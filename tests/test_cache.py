@@ -272,8 +272,10 @@ def test_a_build_takes_the_exercises_the_last_one_made_and_reads_only_the_files_
 
     parsed.clear()  # the exercises were made with another catalogue: every one is made again
     edit(guide / "content/muscles.yaml", "name: Calves", "name: Calf muscles")
-    Builder(options(guide)).build()
+    rebuilt = Builder(options(guide))
+    rebuilt.build()
     assert len(parsed) == len(list((guide / "content/exercises").rglob("*.md")))
+    assert rebuilt.bodies.cache.misses == 0  # from the bodies that the builds before kept, taken or not
     assert "Calf muscles" in (guide / "site/exercises/calf-raise/index.html").read_text()
 
     parsed.clear()
