@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter, is_, is_not, itemgetter, not_
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Callable, Iterable, Mapping, NamedTuple, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -51,6 +51,12 @@ class _Collector:
         return list(compress(outcomes, map(not_, failed)))
 
 
+class KeptExercise(NamedTuple):
+    file_digest: bytes  # of the bytes of the file it was made from
+    exercise: Exercise
+    fingerprint: bytes  # its fingerprint, as the pages were keyed with (see fingerprint.py)
+
+
 @dataclass(frozen=True)
 class KeptExercises:
     """The exercises of a build, for a next build in another process to take as they are.
@@ -58,13 +64,13 @@ class KeptExercises:
     An exercise is made from its file's bytes, the muscle catalogue and the images that exist (and by this
     program: the store keeps nothing from another version). One whose file has the same digest, under an
     equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
-    converted again: at 10,000 exercises, a third of the rebuild that follows an edit. Only a guide built
-    without drafts keeps its exercises, so that each one kept is known to be published. Pickled together,
-    they share the catalogue's groups and targets as they did."""
+    converted again, nor is the exercise fingerprinted: at 10,000 exercises, a third of the rebuild that
+    follows an edit. Only a guide built without drafts keeps its exercises, so that each one kept is known
+    to be published. Pickled together, they share the catalogue's groups and targets as they did."""
 
     catalogue: MuscleCatalogue
     images: tuple[Path, ...]
-    exercises: dict[Path, tuple[bytes, Exercise]]  # by file: the digest of its bytes, and the exercise
+    exercises: dict[Path, KeptExercise]  # by file
 
 
 @dataclass
@@ -74,17 +80,17 @@ class Carryover:
 
     last: KeptExercises | None = None
     digests: Mapping[Path, bytes] = field(default_factory=dict)
-    now: KeptExercises | None = None
-    took: int = 0  # how many of the last build's exercises this build took
+    taken_exercises: tuple[KeptExercise, ...] = ()  # what this build took
+    _leaving: tuple | None = None  # what `leave` was given
 
-    def unchanged(self, paths: Iterable[Path]) -> dict[Path, Exercise]:
+    def unchanged(self, paths: Iterable[Path]) -> dict[Path, KeptExercise]:
         """The last build's exercise of each file at `paths` whose bytes are still the same."""
         exercises = self.last.exercises if self.last is not None else {}
         found = {}
         for path in paths:
             kept = exercises.get(path)
-            if kept is not None and self.digests.get(path) == kept[0]:
-                found[path] = kept[1]
+            if kept is not None and self.digests.get(path) == kept.file_digest:
+                found[path] = kept
         return found
 
     def taken(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], paths: tuple[Path, ...]
@@ -96,14 +102,22 @@ class Carryover:
                 len(set(map(attrgetter("stem"), paths))) != len(paths):
             return {}
         found = self.unchanged(paths)
-        self.took = len(found)
-        return found
+        self.taken_exercises = tuple(found.values())
+        return {path: kept.exercise for path, kept in found.items()}
 
     def leave(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], exercises: Iterable[Exercise],
               read: Mapping[Path, bytes]) -> None:
         """Keep this build's `exercises`; `read`: the digests of the files this build read."""
-        self.now = KeptExercises(catalogue, images, {exercise.source: (
-            read.get(exercise.source) or self.digests[exercise.source], exercise) for exercise in exercises})
+        self._leaving = catalogue, images, [(read.get(exercise.source) or self.digests[exercise.source], exercise)
+                                            for exercise in exercises]
+
+    def kept(self, fingerprint: Callable[[Exercise], bytes]) -> KeptExercises | None:
+        """What this build leaves to the next, with each exercise's `fingerprint`; None when it leaves nothing."""
+        if self._leaving is None:
+            return None
+        catalogue, images, exercises = self._leaving
+        return KeptExercises(catalogue, images, {exercise.source: KeptExercise(digest, exercise, fingerprint(exercise))
+                                                 for digest, exercise in exercises})
 
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,

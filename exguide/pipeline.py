@@ -13,7 +13,7 @@ from .assemble import Carryover, load_guide, read_in_workers
 from .blocks import keep_only
 from .body import BodyRenderer
 from .cache import Memo
-from .fingerprint import digest_bytes
+from .fingerprint import Fingerprinter, digest_bytes
 from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
@@ -170,8 +170,11 @@ class Builder:
             inputs = store.inputs()
         kept = store.kept_outputs() if previous is not None else {}
         output = StagedOutput(self.options.out_dir, replace_all=previous is None)
+        fingerprints = Fingerprinter()  # the exercises taken from the last build are fingerprinted already
+        for taken in carryover.taken_exercises:
+            fingerprints.seed(taken.exercise, taken.fingerprint)
         try:
-            made = self._make_files(plan, kept, output, store.blocks_folder())
+            made = self._make_files(plan, kept, output, store.blocks_folder(), fingerprints)
             present = store.found_outputs() if previous is not None else None  # walked to find the kept files
             output.commit(made.written, made=set(made.records), present=present)
         finally:
@@ -180,7 +183,7 @@ class Builder:
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
-                   self._bodies_to_keep(carryover), search_weights.pickled, carryover.now)
+                   self._bodies_to_keep(carryover), search_weights.pickled, carryover.kept(fingerprints.digest))
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 
@@ -188,16 +191,16 @@ class Builder:
         """The converted bodies to keep for the next build: those this one used; or, when it took exercises
         made by the last one (whose bodies it did not look at), None, to leave the last build's. Those stay
         as many as the guide's bodies, and hold the few edited since only until a build reads every file."""
-        return None if carryover.took else self.bodies.cache.in_use()
+        return None if carryover.taken_exercises else self.bodies.cache.in_use()
 
-    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, blocks: Path
-                    ) -> FolderResult:
+    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, blocks: Path,
+                    fingerprints: Fingerprinter) -> FolderResult:
         """Render the pages, copy the static files and print the routines that changed, into `output`; the
-        pages' lists of fragments are kept in `blocks`."""
+        pages' lists of fragments are kept in `blocks`; the pages are keyed with `fingerprints`."""
         template_dir = self.options.template_dir
         printed = [page for page in plan.pages if self._printed(page)]
         job = FolderJob(tuple(page for page in plan.pages if not self._printed(page)), kept, template_dir,
-                        folder_digest(template_dir), output.staging, blocks)
+                        folder_digest(template_dir), output.staging, blocks, fingerprints)
         made = self._render(job)
         for static in plan.static_files:
             data = static.source.read_bytes()

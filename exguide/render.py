@@ -361,6 +361,8 @@ class FolderJob:
     templates_digest: str  # of the whole templates folder, for the workers' template environments
     staging: Path | None
     blocks: Path | None = None  # where the pages' lists of fragments are kept between builds (see blocks.py)
+    fingerprints: Fingerprinter | None = None  # to key the pages with, in each process: as seeded, and in this
+    # one, what it fingerprinted stays known once the job is done
 
 
 @dataclass
@@ -484,7 +486,7 @@ _keys: list = [None, None]  # the job whose pages this process keys, and its Pag
 
 def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
     if _keys[0] is not job:
-        _keys[:] = job, PageKeys(environment, job.template_dir)
+        _keys[:] = job, PageKeys(environment, job.template_dir, job.fingerprints)
     return _keys[1]
 
 
@@ -492,9 +494,10 @@ class PageKeys:
     """Each page's cache key: the digest of its template with all it uses, its path and its context. One
     keyer serves one build, whose objects do not change (see Fingerprinter)."""
 
-    def __init__(self, environment: jinja2.Environment, template_dir: Path) -> None:
+    def __init__(self, environment: jinja2.Environment, template_dir: Path,
+                 fingerprints: Fingerprinter | None = None) -> None:
         self.templates = TemplateDigests(environment, template_dir)
-        self.fingerprints = Fingerprinter()
+        self.fingerprints = fingerprints or Fingerprinter()
 
     def key(self, page: Page) -> str:
         return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links,

@@ -264,10 +264,17 @@ def test_a_build_takes_the_exercises_the_last_one_made_and_reads_only_the_files_
     monkeypatch.setattr(sources, "parse_markdown_text", lambda text, path: (
         parsed.append(path.relative_to(guide / "content/exercises").as_posix()), real_parse(text, path))[1]
         if "exercises" in path.parts else real_parse(text, path))
+    from exguide.fingerprint import Fingerprinter
+    fingerprinted: list[str] = []  # the exercises whose fingerprints were computed, not known
+    real_digest = Fingerprinter._object_digest
+    monkeypatch.setattr(Fingerprinter, "_object_digest", lambda self, value: (
+        fingerprinted.append(value.slug) if type(value).__name__ == "Exercise" and id(value) not in self._objects
+        else None, real_digest(self, value))[1])
     edit(guide / "content/exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step")
     Builder(options(guide)).build()  # a new Builder, as in a new process: what it knows is in the store
     # The draft is never kept: a build without drafts must know it is one.
     assert sorted(parsed) == ["calf-raise.md", "hamstring-draft.md"]
+    assert fingerprinted == ["calf-raise"]
     assert "Calf raise on a step" in (guide / "site/exercises/calf-raise/index.html").read_text()
 
     parsed.clear()  # the exercises were made with another catalogue: every one is made again
