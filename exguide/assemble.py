@@ -52,6 +52,8 @@ class _Collector:
 
 
 class KeptExercise(NamedTuple):
+    """One exercise of KeptExercises."""
+
     file_digest: bytes  # of the bytes of the file it was made from
     exercise: Exercise
     fingerprint: bytes  # its fingerprint, as the pages were keyed with (see fingerprint.py)
@@ -69,6 +71,7 @@ class KeptExercises:
     to be published. Pickled together, they share the catalogue's groups and targets as they did."""
 
     catalogue: MuscleCatalogue
+    muscles_digest: bytes | None  # of the bytes of the muscles.yaml the catalogue was made from
     images: tuple[Path, ...]
     exercises: dict[Path, KeptExercise]  # by file
 
@@ -78,14 +81,20 @@ class Carryover:
     """What a build takes from the last one and leaves to the next: the last build's exercises, the digest
     of each content file as this build found it, and, once `load_guide` is done, this build's exercises."""
 
+    REREAD_AT_MOST = 64  # exercises made again, beside those taken, that do not make the kept ones written anew
+
     last: KeptExercises | None = None
     digests: Mapping[Path, bytes] = field(default_factory=dict)
     taken_exercises: tuple[KeptExercise, ...] = ()  # what this build took
     _leaving: tuple | None = None  # what `leave` was given
 
-    def unchanged(self, paths: Iterable[Path]) -> dict[Path, KeptExercise]:
-        """The last build's exercise of each file at `paths` whose bytes are still the same."""
-        exercises = self.last.exercises if self.last is not None else {}
+    def unchanged(self, paths: Iterable[Path], muscles: Path | None = None) -> dict[Path, KeptExercise]:
+        """The last build's exercise of each file at `paths` whose bytes are still the same; none when the
+        `muscles` file (muscles.yaml), if given, is another: its exercises will be made again."""
+        last = self.last
+        if last is None or (muscles is not None and self.digests.get(muscles) != last.muscles_digest):
+            return {}
+        exercises = last.exercises
         found = {}
         for path in paths:
             kept = exercises.get(path)
@@ -105,13 +114,14 @@ class Carryover:
         self.taken_exercises = tuple(found.values())
         return {path: kept.exercise for path, kept in found.items()}
 
-    def leave(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], exercises: Iterable[Exercise],
+    def leave(self, catalogue: MuscleCatalogue, muscles: Path, images: tuple[Path, ...], exercises: Iterable[Exercise],
               read: Mapping[Path, bytes]) -> None:
-        """Keep this build's `exercises`; `read`: the digests of the files this build read."""
-        self._leaving = catalogue, images, [(read.get(exercise.source) or self.digests[exercise.source], exercise)
-                                            for exercise in exercises]
-
-    REREAD_AT_MOST = 64  # exercises made again, beside those taken, that do not make the kept ones written anew
+        """Keep this build's `exercises`, made with the `catalogue` of the file `muscles`; `read`: the digests of
+        the files this build read."""
+        def digest(path: Path) -> bytes | None:
+            return read.get(path) or self.digests.get(path)
+        self._leaving = catalogue, digest(muscles), images, [(digest(exercise.source), exercise)
+                                                             for exercise in exercises]
 
     def kept(self, fingerprint: Callable[[Exercise], bytes]) -> KeptExercises | None:
         """What this build leaves to the next, with each exercise's `fingerprint`; None to leave what the last
@@ -119,11 +129,11 @@ class Carryover:
         few files again, for less than writing ten thousand exercises anew costs (0.4 s)."""
         if self._leaving is None:
             return None
-        catalogue, images, exercises = self._leaving
+        catalogue, muscles_digest, images, exercises = self._leaving
         if self.taken_exercises and len(exercises) - len(self.taken_exercises) <= self.REREAD_AT_MOST:
             return None
-        return KeptExercises(catalogue, images, {exercise.source: KeptExercise(digest, exercise, fingerprint(exercise))
-                                                 for digest, exercise in exercises})
+        return KeptExercises(catalogue, muscles_digest, images, {
+            exercise.source: KeptExercise(digest, exercise, fingerprint(exercise)) for digest, exercise in exercises})
 
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,
@@ -165,7 +175,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         raise ContentError(found.problems)
     order = _in_order(exercises, memo)
     if carryover is not None:
-        carryover.leave(catalogue, images, order, reader.digests())
+        carryover.leave(catalogue, content_dir / "muscles.yaml", images, order, reader.digests())
     return memo.same("guide", Guide(
         config=config,
         introduction_html=renderer.render(config.introduction or "").html,

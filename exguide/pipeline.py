@@ -105,7 +105,8 @@ class Builder:
         """The exercises that the `carryover` brings, by their file."""
         if carryover is None or self.options.include_drafts:
             return {}
-        return carryover.unchanged(self.reader.files(self.options.content_dir / "exercises", ".md"))
+        content = self.options.content_dir
+        return carryover.unchanged(self.reader.files(content / "exercises", ".md"), content / "muscles.yaml")
 
     def render(self, print_pdfs: bool | None = None, changes: Collection[str] | None = None) -> RenderedSite:
         """Every output file, in memory, without touching the output folder (for `serve`).
