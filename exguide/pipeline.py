@@ -62,10 +62,11 @@ class Builder:
         self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
         self._search_weights: KeptWeights | None = None  # for a build: those an earlier one left, and its own
 
-    def _plan(self, workers: int = 1, every_file: bool = True, carryover: Carryover | None = None
-              ) -> tuple[Guide, SitePlan]:
+    def _plan(self, workers: int = 1, every_file: bool = True, carryover: Carryover | None = None,
+              unread: Collection[Path] = ()) -> tuple[Guide, SitePlan]:
         """The guide and its plan, once `self.reader` has been told what changed (`every_file`: to read
-        every file again, which a build without a watcher does; `carryover`: see KeptExercises)."""
+        every file again, which a build without a watcher does; `carryover`: see KeptExercises; `unread`:
+        the files whose exercises it brings, which the workers need not read)."""
         options = self.options
         if every_file:  # a build that reads only the changed files must not drop what the others left
             for cache in (self.reader.cache, self.bodies.cache):
@@ -73,7 +74,7 @@ class Builder:
         self.memo.next_build(keep_all=not self._finished)
         self._finished = False
         if workers > 1:
-            read_in_workers(options.content_dir, self.reader, self.bodies, workers, self._unchanged(carryover))
+            read_in_workers(options.content_dir, self.reader, self.bodies, workers, unread)
         guide = load_guide(options.content_dir, options.include_drafts, self.reader, self.bodies, self.memo,
                            carryover)
         if not self.rebuilds:  # what was read and parsed is in the guide now: 35 MB at 10,000 exercises
@@ -94,12 +95,10 @@ class Builder:
         if workers > 1:
             read_in_workers(self.options.content_dir, self.reader, self.bodies, workers)
 
-    def _sources(self, carryover: Carryover | None = None) -> int:
-        """How many Markdown files the guide has (that the `carryover` does not bring made)."""
+    def _sources(self) -> int:
+        """How many Markdown files the guide has."""
         content = self.options.content_dir
-        files = len(self.reader.files(content / "exercises", ".md")) + \
-            len(self.reader.files(content / "routines", ".md"))
-        return files - len(self._unchanged(carryover))
+        return len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
 
     def _unchanged(self, carryover: Carryover | None) -> dict:
         """The exercises that the `carryover` brings, by their file."""
@@ -138,7 +137,9 @@ class Builder:
         in one process per core for a big guide."""
         self.progress("Reading", 0, 0)
         self.reader.changed(None)
-        return self._plan(worker_count(self.options.workers, self._sources(carryover)), carryover=carryover)
+        unread = self._unchanged(carryover)
+        return self._plan(worker_count(self.options.workers, self._sources() - len(unread)), carryover=carryover,
+                          unread=unread)
 
     def _render(self, job: FolderJob) -> FolderResult:
         """`render_into_folder` on as many cores as the job is worth, counting the pages as they are done."""
