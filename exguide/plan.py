@@ -287,7 +287,8 @@ def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     booklet_links = memo.same("booklet links", MappingProxyType({**links, **dict(sections_by_source)}))
     return Page(BOOKLET, "print.html", LazyContext(lambda: frozen_context(
         site=guide.config, guide=guide, sections=memo.each(
-            _booklet, BookletSection, (guide.exercises, _body_links(guide.exercises, booklet_links, memo, BOOKLET))))))
+            _booklet, BookletSection, (guide.exercises, _body_links(guide.exercises, booklet_links, memo, BOOKLET)))),
+        made_from=lambda: (guide, booklet_links)))
 
 
 def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple[Page, ...]:
@@ -355,7 +356,13 @@ def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | N
             structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
             map_states=map_states(exercise), previous=previous, next=following,
         )
-    return Page(path_of(exercise), "exercise.html", LazyContext(context))
+
+    def made_from() -> tuple:
+        # The body's links, as the places of what they lead to, not all of `links`: an exercise added does not
+        # make every page again. (A build that is the only one narrows nothing ahead, see _body_links.)
+        places = tuple(map(links.paths.get, link_targets(exercise.body_html, exercise.source.as_posix())))
+        return site, exercise, previous, following, routines, places
+    return Page(path_of(exercise), "exercise.html", LazyContext(context, made_from))
 
 
 def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
@@ -405,7 +412,7 @@ def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
         by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
         exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
         return frozen_context(data=f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}')
-    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", LazyContext(context))
+    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", LazyContext(context, lambda: (guide.exercises,)))
 
 
 def _slugs(guide: Guide, memo: Memo) -> tuple[str, ...]:
@@ -445,10 +452,16 @@ class LazyContext(Mapping[str, Any]):
     """A page's context, made the first time it is read. A big guide's pages are keyed and rendered in worker
     processes (see render.py), so the context of each exercise page, and of the pages made from every
     exercise, is made there: by one core of several, and not kept in the parent, whose memory every worker
-    shares."""
+    shares.
 
-    def __init__(self, make: Callable[[], Mapping[str, Any]]) -> None:
+    `made_from` gives what `make` makes the context from, all of it: the page is keyed by that instead (see
+    render.PageKeys), which is cheaper to fingerprint than what is made from it, and a page whose key did
+    not change never has its context made. (`make` is code, which the program's version stands for.)
+    """
+
+    def __init__(self, make: Callable[[], Mapping[str, Any]], made_from: Callable[[], tuple]) -> None:
         self._make = make
+        self.made_from = made_from
         self._context: Mapping[str, Any] | None = None
 
     def _made(self) -> Mapping[str, Any]:

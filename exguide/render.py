@@ -491,8 +491,8 @@ def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
 
 
 class PageKeys:
-    """Each page's cache key: the digest of its template with all it uses, its path and its context. One
-    keyer serves one build, whose objects do not change (see Fingerprinter)."""
+    """Each page's cache key: the digest of its template with all it uses, its path and its context (or what a
+    LazyContext is made from). One keyer serves one build, whose objects do not change (see Fingerprinter)."""
 
     def __init__(self, environment: jinja2.Environment, template_dir: Path,
                  fingerprints: Fingerprinter | None = None) -> None:
@@ -500,8 +500,9 @@ class PageKeys:
         self.fingerprints = fingerprints or Fingerprinter()
 
     def key(self, page: Page) -> str:
-        return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links,
-                                             page.context)
+        context = page.context
+        made_from = ("made from", context.made_from()) if isinstance(context, LazyContext) else context
+        return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links, made_from)
 
 
 def page_keys(pages: Sequence[Page], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:

@@ -84,7 +84,8 @@ def test_a_body_edit_renders_the_pages_that_list_the_exercise_and_writes_those_t
                 "assets/search/terms-ab.js", "assets/search/terms-se.js"}
     lists_it = {"exercises/index.html", "muscles/calves/index.html", "index.html", "muscles/index.html",
                 "exercises/calf-raise/index.html"}  # the list pages, and its neighbour's previous/next links
-    assert set(result.rendered) == shows_it | lists_it
+    made_from_all = {"assets/exercises-data.js"}  # keyed by every exercise: its bytes are those of the edit's
+    assert set(result.rendered) == shows_it | lists_it | made_from_all
     assert set(result.written) == shows_it
 
 
@@ -295,3 +296,21 @@ def test_a_build_takes_the_exercises_the_last_one_made_and_reads_only_the_files_
     Builder(options(guide, include_drafts=True)).build()
     assert len(parsed) == len(list((guide / "content/exercises").rglob("*.md")))
     assert (guide / "site/exercises/hamstring-draft/index.html").is_file()
+
+
+def test_a_single_build_keys_unchanged_exercise_pages_without_making_them_and_an_added_exercise_renders_its_neighbours(
+        guide, monkeypatch):
+    from exguide import plan
+    made: list[str] = []  # the exercise pages whose context was made: to render them, never only to key them
+    real_structured_data = plan.structured_data
+    monkeypatch.setattr(plan, "structured_data", lambda exercise, address: (
+        made.append(exercise.slug), real_structured_data(exercise, address))[1])
+    # Every page that links to another file is made with the whole map of where files go: an exercise added
+    # changes it, but not what the links of the other exercises lead to.
+    assert "(ankle-circles.md)" in (guide / "content/exercises/calf-raise.md").read_text()
+    shutil.copy(guide / "content/exercises/calf-raise.md", guide / "content/exercises/calf-raise-again.md")
+    result = Builder(options(guide), rebuilds=False).build()  # as the command line builds
+    exercise_pages = {path.split("/")[1] for path in result.rendered
+                      if path.startswith("exercises/") and path != "exercises/index.html"}
+    assert exercise_pages == {"calf-raise", "calf-raise-again", "hip-flexor-lunge"}  # it, and its neighbours
+    assert sorted(made) == sorted(exercise_pages)
