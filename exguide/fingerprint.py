@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from array import array
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import PurePath
@@ -78,6 +79,9 @@ class Fingerprinter:
                 self._feed(digest, key)
                 self._feed(digest, value[key])
             digest.update(b"}")
+        elif kind is array:  # a search index's postings: their machine bytes, as this machine reads them
+            data = value.tobytes()
+            digest.update(f"array:{value.typecode}{value.itemsize}:{len(data)}:".encode() + data)
         elif isinstance(value, (PurePath, Enum)):
             self._feed(digest, f"{kind.__qualname__}:{value}")
         else:

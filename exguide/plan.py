@@ -23,7 +23,7 @@ from .links import link_targets, relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, KeptWeights, SearchIndex, shard_script_json
+from .search import DOCUMENTS_PER_SHARD, KeptWeights, Postings, SearchIndex, shard_script_json
 from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
 
 
@@ -154,15 +154,21 @@ def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeight
     index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
     index.update(guide.exercises, _exercise_links(guide, SEARCH, memo), workers, kept)
     return [
-        *(memo.get((SearchIndex, "terms", shard, entries), lambda: Page(
-            f"assets/search/terms-{shard}.js", "search-shard.js",
-            frozen_context(kind="terms", shard=shard, data=shard_script_json(entries))))
+        *(memo.get((SearchIndex, "terms", shard, entries), lambda: _terms_page(shard, entries))
           for shard, entries in index.terms.items()),
         *(memo.get((SearchIndex, "docs", number, entries), lambda: Page(
             f"assets/search/docs-{number}.js", "search-shard.js",
             frozen_context(kind="docs", shard=str(number), data=script_json(entries))))
           for number, entries in index.documents.items()),
     ]
+
+
+def _terms_page(shard: str, entries: dict[str, Postings]) -> Page:
+    """A shard of the index's terms, keyed by its postings: the text of them all, half a million at 10,000
+    exercises, was made in every build only to find the one or two shards an edit changed."""
+    return Page(f"assets/search/terms-{shard}.js", "search-shard.js", LazyContext(
+        lambda: frozen_context(kind="terms", shard=shard, data=shard_script_json(entries)),
+        lambda: ("terms", shard, entries)))
 
 
 def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:

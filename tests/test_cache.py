@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def test_fingerprints_follow_content_not_identity():
     assert fingerprint("<b>") != fingerprint(Markup("<b>"))  # escaped differently by templates
     assert fingerprint(("ab", "c")) != fingerprint(("a", "bc"))
     assert fingerprint(1) != fingerprint("1") != fingerprint(True)
+    assert fingerprint({"knee": array("l", [3, 10])}) == fingerprint({"knee": array("l", [3, 10])})
+    assert fingerprint(array("l", [3, 10])) != fingerprint(array("l", [3, 1, 0])) != fingerprint(array("i", [3, 10]))
 
 
 def test_a_value_it_cannot_read_is_an_error_not_a_guess():
