@@ -22,6 +22,7 @@ from .muscles import MuscleCatalogue, build_catalogue
 from .parallel import run_shared
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
+from .search import SearchIndex
 from .sources import SourceDocument, SourceReader
 
 T = TypeVar("T")
@@ -74,6 +75,7 @@ class KeptExercises:
     muscles_digest: bytes | None  # of the bytes of the muscles.yaml the catalogue was made from
     images: tuple[Path, ...]
     exercises: dict[Path, KeptExercise]  # by file
+    search_index: SearchIndex | None = None  # of these very exercises: a build that takes them patches it
 
 
 @dataclass
@@ -123,17 +125,28 @@ class Carryover:
         self._leaving = catalogue, digest(muscles), images, [(digest(exercise.source), exercise)
                                                              for exercise in exercises]
 
-    def kept(self, fingerprint: Callable[[Exercise], bytes]) -> KeptExercises | None:
-        """What this build leaves to the next, with each exercise's `fingerprint`; None to leave what the last
-        build kept: when it made no exercise, or only a few besides those it took, the next build reads those
-        few files again, for less than writing ten thousand exercises anew costs (0.4 s)."""
+    @property
+    def search_index(self) -> SearchIndex | None:
+        """The search index the last build left with its exercises."""
+        return self.last.search_index if self.last is not None else None
+
+    def kept(self, fingerprint: Callable[[Exercise], bytes], search_index: SearchIndex | None = None
+             ) -> KeptExercises | None:
+        """What this build leaves to the next, with each exercise's `fingerprint` and the `search_index` it made
+        of them; None to leave what the last build kept (whose index is of its own exercises): when it made no
+        exercise, or only a few besides those it took, the next build reads those few files again, for less
+        than writing ten thousand exercises anew costs (0.4 s)."""
         if self._leaving is None:
             return None
         catalogue, muscles_digest, images, exercises = self._leaving
         if self.taken_exercises and len(exercises) - len(self.taken_exercises) <= self.REREAD_AT_MOST:
             return None
+        made_of = search_index.exercises if search_index is not None else ()
+        if len(made_of) != len(exercises) or not all(map(is_, made_of, map(itemgetter(1), exercises))):
+            search_index = None  # not made of these very exercises
         return KeptExercises(catalogue, muscles_digest, images, {
-            exercise.source: KeptExercise(digest, exercise, fingerprint(exercise)) for digest, exercise in exercises})
+            exercise.source: KeptExercise(digest, exercise, fingerprint(exercise)) for digest, exercise in exercises},
+            search_index)
 
 
 def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceReader | None = None,

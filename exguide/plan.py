@@ -100,12 +100,13 @@ PDF_PAPERS = ("A4", "Letter")
 
 
 def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | None = None, workers: int = 1,
-              search_weights: KeptWeights | None = None) -> SitePlan:
+              search_weights: KeptWeights | None = None, search_index: SearchIndex | None = None) -> SitePlan:
     """Every page and static file of the guide; two things meant for one path are an error.
 
     With a `memo` kept from the last build, a page whose inputs are the same objects as then is the same
     Page object again, so that later stages can tell it did not change by identity. The search index is
-    made in `workers` processes, or taken from the `search_weights` another process left.
+    made in `workers` processes, or taken from the `search_weights` another process left; a `search_index`
+    given is the one brought up to date (see KeptExercises), else the memo keeps one.
     """
     memo = memo or Memo()
     _check_reserved(guide)
@@ -126,7 +127,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
         memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
         memo.get((SEARCH, site), lambda: Page(SEARCH, "search.html", frozen_context(
             site=site, documents_per_shard=DOCUMENTS_PER_SHARD))),
-        *_search_index_pages(guide, memo, workers, search_weights),
+        *_search_index_pages(guide, memo, workers, search_weights, search_index),
         memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
         memo.get((CUSTOM_ROUTINE, site), lambda: Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site))),
         memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
@@ -146,12 +147,14 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
     return SitePlan(pages, static, links, pdf_files)
 
 
-def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeights | None = None) -> list[Page]:
+def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeights | None = None,
+                        index: SearchIndex | None = None) -> list[Page]:
     """assets/search/terms-<shard>.js and docs-<n>.js: the search index, a small script a file.
 
     Each shard's page is found again in the memo while its entries are equal, so that an edit re-renders
     only the shards it touches."""
-    index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
+    if index is None:
+        index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
     index.update(guide.exercises, _exercise_links(guide, SEARCH, memo), workers, kept)
     return [
         *(memo.get((SearchIndex, "terms", shard, entries), lambda: _terms_page(shard, entries))

@@ -166,9 +166,19 @@ class SearchIndex:
 
     def __init__(self) -> None:
         self.exercises: tuple[Exercise, ...] = ()
-        self.weights: tuple[Weights, ...] = ()  # each exercise's terms, in the same order
+        self.weights: tuple[Weights | None, ...] = ()  # each exercise's terms, in the same order; None: not kept
         self.terms: dict[str, dict[str, Postings]] = {}  # shard → term → postings, both in sorted order
         self.documents: dict[int, list[dict]] = {}
+
+    def __getstate__(self) -> dict:
+        """The index as pickle keeps it, for a build in another process (see assemble.KeptExercises): without
+        the weights, half a million small objects that took longer to load again than the rest, and of which
+        a build that patches the index needs only the edited exercises', weighed again."""
+        return {**self.__dict__, "weights": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.weights = (None,) * len(self.exercises)
 
     def update(self, exercises: tuple[Exercise, ...], links: dict[str, str], workers: int = 1,
                kept: KeptWeights | None = None) -> None:
@@ -178,7 +188,8 @@ class SearchIndex:
         same_order = len(exercises) == len(self.exercises) and all(
             self.exercises[n].slug == exercises[n].slug for n in changed)
         if not same_order or len(changed) > self.MOST_CHANGES:
-            known = dict(zip(map(id, self.exercises), self.weights))  # the ids are held by self.exercises
+            known = {id(exercise): weights for exercise, weights in zip(self.exercises, self.weights)
+                     if weights is not None}  # the ids are held by self.exercises
             unknown = [exercise for exercise in exercises if id(exercise) not in known]
             made = kept.weights_each(unknown, workers) if kept is not None else weighted_terms_each(unknown, workers)
             known.update(zip(map(id, unknown), made))
@@ -205,7 +216,8 @@ class SearchIndex:
             return touched[name]
 
         for number in changed:
-            before, after = dict(pairs(self.weights[number])), dict(pairs(weights[number]))
+            before = dict(pairs(self.weights[number] or weighted_terms(self.exercises[number])))
+            after = dict(pairs(weights[number]))
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
                     postings = shard(term).get(term, array("l"))

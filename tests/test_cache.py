@@ -108,6 +108,8 @@ def test_rebuilds_after_any_edit_equal_a_clean_build(guide, tmp_path_factory):
     content, templates = guide / "content", guide / "templates"
     edits = [
         lambda: edit(content / "exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step"),
+        lambda: edit(content / "exercises/calf-raise.md", "Strengthens the", "Works the"),  # a word less
+        lambda: edit(content / "exercises/ankle-circles.md", "title: Ankle", "title: Zz ankle"),  # now the last
         lambda: edit(content / "muscles.yaml", "name: Calves", "name: Calf muscles"),
         lambda: edit(templates / "base.html", "<body", "<body data-edited"),
         lambda: edit(content / "guide.yaml", "title: ", "title: New "),
@@ -249,15 +251,16 @@ def test_a_first_build_takes_its_content_digests_from_what_it_read_and_counts_wh
     assert (tmp_path / "site/exercises/toe-walk/index.html").is_file()
 
 
-def test_a_build_takes_the_search_weights_the_last_one_made_and_weighs_only_the_edited_exercise(guide, monkeypatch):
+def test_a_build_patches_the_search_index_the_last_one_kept_and_weighs_only_the_edited_exercise(guide, monkeypatch):
     from exguide import search
-    weighed: list[str] = []
+    weighed: list[tuple[str, bool]] = []
     real_weighted_terms = search.weighted_terms
     monkeypatch.setattr(search, "weighted_terms", lambda exercise: (
-        weighed.append(exercise.slug), real_weighted_terms(exercise))[1])
+        weighed.append((exercise.slug, "zebras" in exercise.body_html)), real_weighted_terms(exercise))[1])
     edit(guide / "content/exercises/ankle-circles.md", "---\n1. ", "---\nA sentence about zebras.\n\n1. ")
     Builder(options(guide)).build()
-    assert weighed == ["ankle-circles"]
+    # The index kept no weights: those of the exercise as it was, to take out of it, and as it is.
+    assert sorted(weighed) == [("ankle-circles", False), ("ankle-circles", True)]
     assert '"zebras"' in (guide / "site/assets/search/terms-ze.js").read_text()
 
 
