@@ -130,6 +130,8 @@ def pairs(weights: Weights) -> Iterator[tuple[str, int]]:
 
 Postings = array  # document, weight, document, weight… in document order: a million of them at 10,000
 # exercises, which as lists of [document, weight] took a hundred megabytes
+# Document numbers and weights are far under 2**31: C ints hold them in half the memory of longs.
+POSTING = "i" if array("i").itemsize >= 4 else "l"
 
 
 def shard_script_json(entries: dict[str, Postings]) -> str:
@@ -220,10 +222,10 @@ class SearchIndex:
             after = dict(pairs(weights[number]))
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
-                    postings = shard(term).get(term, array("l"))
+                    postings = shard(term).get(term, array(POSTING))
                     place = 2 * _place(postings, number)
                     replaced = 2 if place < len(postings) and postings[place] == number else 0
-                    added = array("l", (number, after[term]) if term in after else ())
+                    added = array(POSTING, (number, after[term]) if term in after else ())
                     shard(term)[term] = postings[:place] + added + postings[place + replaced:]
         terms = dict(self.terms)
         for name, entries in touched.items():
@@ -248,7 +250,7 @@ def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights
     `links` maps each exercise's slug to its address relative to the search page; `weights` are the
     exercises' `weighted_terms`, when they are known already.
     """
-    postings: dict[str, Postings] = defaultdict(lambda: array("l"))
+    postings: dict[str, Postings] = defaultdict(lambda: array(POSTING))
     for number, terms in enumerate(weights if weights is not None else map(weighted_terms, exercises)):
         for term, weight in pairs(terms):
             postings[term].extend((number, weight))
