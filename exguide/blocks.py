@@ -28,12 +28,16 @@ LONGEST_BLOCK = 32
 
 def stored_file(folder: Path, page_path: str) -> Path:
     """Where the blocks of the page at `page_path` are kept."""
-    return folder / f"{digest_bytes(page_path.encode())}.pickle"
+    return folder / _stored_name(page_path)
+
+
+def _stored_name(page_path: str) -> str:
+    return f"{digest_bytes(page_path.encode())}.pickle"
 
 
 def keep_only(folder: Path, page_paths: Collection[str]) -> None:
     """Forget the blocks of pages that are gone."""
-    wanted = {stored_file(folder, path).name for path in page_paths}
+    wanted = set(map(_stored_name, page_paths))
     for name in os.listdir(folder) if folder.is_dir() else ():
         if name not in wanted:
             (folder / name).unlink(missing_ok=True)

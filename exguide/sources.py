@@ -122,8 +122,9 @@ class SourceReader:
                 for name in names:
                     if name.endswith(suffix):
                         inside = name if relative == "." else f"{relative}/{name}"
-                        found.append((inside, folder / inside))
-                        self._listed[os.path.join(root, inside)] = folder / inside
+                        path = folder / inside
+                        found.append((inside, path))
+                        self._listed[os.path.join(root, inside)] = path
             found.sort(key=lambda item: item[0].split("/"))  # as paths sort: folder by folder
             self._listings[key] = tuple(path for _, path in found)
         return self._listings[key]
