@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from array import array
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from exguide.fingerprint import fingerprint
 from exguide.options import BuildOptions
 from exguide.pipeline import Builder
 from exguide.render import make_environment
-from exguide.store import MANIFEST
+from exguide.store import MANIFEST, BuildStore
 from exguide.templates import TemplateDigests
 
 
@@ -320,3 +321,12 @@ def test_a_single_build_keys_unchanged_exercise_pages_without_making_them_and_an
                       if path.startswith("exercises/") and path != "exercises/index.html"}
     assert exercise_pages == {"calf-raise", "calf-raise-again", "hip-flexor-lunge"}  # it, and its neighbours
     assert sorted(made) == sorted(exercise_pages)
+
+
+def test_the_kept_exercises_pickle_paths_as_text_and_all_else_as_pickle_does(guide):
+    store = BuildStore(options(guide))
+    manifest = store.manifest()
+    kept = {"source": guide / "content/exercises/calf-raise.md", "pattern": re.compile("calf|raise")}
+    store.save(manifest, None, exercises=kept)
+    assert str(guide / "content/exercises/calf-raise.md").encode() in (guide / ".site-cache/exercises.pickle").read_bytes()
+    assert BuildStore(options(guide)).exercises() == kept
