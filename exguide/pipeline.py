@@ -100,7 +100,7 @@ class Builder:
     def _sources(self) -> int:
         """How many Markdown files the guide has."""
         content = self.options.content_dir
-        return len(self.reader.files(content / "exercises", ".md")) + len(self.reader.files(content / "routines", ".md"))
+        return sum(len(self.reader.files(content / folder, ".md")) for folder in ("exercises", "routines"))
 
     def _unchanged(self, carryover: Carryover | None) -> dict:
         """The exercises that the `carryover` brings, by their file."""
