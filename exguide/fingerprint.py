@@ -59,33 +59,33 @@ class Fingerprinter:
         return digest.digest()
 
     def _feed(self, digest: "hashlib._Hash", value: Any) -> None:
-        # The commonest types first, by exact type: a build feeds about a hundred values a page.
+        # By the kind of its type, found in one look: keying 10,000 pages feeds about 400,000 values.
         kind = type(value)
-        if kind is str or isinstance(value, str):  # Markup too: its type name keeps it apart from the same text
+        how = _HOW.get(kind) or _learn(kind)
+        if how is _TEXT:  # a Markup's type name keeps it apart from the same text
             data = value.encode("utf-8", "surrogatepass")
-            digest.update(f"{kind.__name__}:{len(data)}:".encode() + data)
-        elif value is None or kind in (bool, int, float):
-            digest.update(f"{kind.__name__}:{value!r};".encode())
-        elif kind is tuple or kind is list or isinstance(value, (tuple, list)):
-            digest.update(f"{kind.__name__}:{len(value)}(".encode())
+            digest.update(b"%s:%d:" % (kind.__name__.encode(), len(data)) + data)
+        elif how is _SEQUENCE:
+            digest.update(b"%s:%d(" % (kind.__name__.encode(), len(value)))
+            feed = self._feed
             for item in value:
-                self._feed(digest, item)
+                feed(digest, item)
             digest.update(b")")
-        elif hasattr(kind, "__dataclass_fields__") or isinstance(value, BaseModel):
+        elif how is _OBJECT:
             digest.update(b"object:" + self._object_digest(value))
-        elif isinstance(value, Mapping):
+        elif how is _PLAIN:
+            digest.update(f"{kind.__name__}:{value!r};".encode())
+        elif how is _MAPPING:
             digest.update(f"map:{len(value)}{{".encode())
             for key in sorted(value, key=repr):
                 self._feed(digest, key)
                 self._feed(digest, value[key])
             digest.update(b"}")
-        elif kind is array:  # a search index's postings: their machine bytes, as this machine reads them
+        elif how is _ARRAY:  # a search index's postings: their machine bytes, as this machine reads them
             data = value.tobytes()
             digest.update(f"array:{value.typecode}{value.itemsize}:{len(data)}:".encode() + data)
-        elif isinstance(value, (PurePath, Enum)):
-            self._feed(digest, f"{kind.__qualname__}:{value}")
         else:
-            raise TypeError(f"cannot fingerprint a {kind.__qualname__}; teach Fingerprinter its content")
+            self._feed(digest, f"{kind.__qualname__}:{value}")
 
     def _object_digest(self, value: Any) -> bytes:
         known = self._objects.get(id(value))
@@ -102,6 +102,31 @@ class Fingerprinter:
         result = digest.digest()
         self._objects[id(value)] = (value, result)
         return result
+
+
+# How values of each type are fed, by type: strings compared by identity, one look per value.
+_TEXT, _SEQUENCE, _OBJECT, _PLAIN = "text", "sequence", "object", "plain"
+_MAPPING, _ARRAY, _NAMED = "mapping", "array", "named"  # `named`: by the type's name and the value's str()
+_HOW: dict[type, str] = {str: _TEXT, tuple: _SEQUENCE, list: _SEQUENCE, type(None): _PLAIN, bool: _PLAIN, int: _PLAIN,
+                         float: _PLAIN, array: _ARRAY}
+
+
+def _learn(kind: type) -> str:
+    """How `Fingerprinter` feeds values of the type `kind`; an error for a type whose content it does not know."""
+    if issubclass(kind, str):
+        how = _TEXT
+    elif issubclass(kind, (tuple, list)):
+        how = _SEQUENCE
+    elif hasattr(kind, "__dataclass_fields__") or issubclass(kind, BaseModel):
+        how = _OBJECT
+    elif issubclass(kind, Mapping):
+        how = _MAPPING
+    elif issubclass(kind, (PurePath, Enum)):
+        how = _NAMED
+    else:
+        raise TypeError(f"cannot fingerprint a {kind.__qualname__}; teach Fingerprinter its content")
+    _HOW[kind] = how
+    return how
 
 
 def fingerprint(*values: Any) -> str:
