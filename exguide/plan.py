@@ -407,20 +407,30 @@ def _unfit_sheet_warning(routine_source: Path) -> Problem:
                    "type; it will print on several pages, breaking between exercises", severity="warning")
 
 
+@dataclass(frozen=True, eq=False)
+class CustomRoutineEntry:
+    """An exercise in what the build-your-own routine page lays out sheets with. Its part of the script is
+    made as the list renders, so that it is kept by blocks like any list's (see `fragments` in render.py): a
+    build after one edit, in a new process, made all 10,000 again to change one."""
+
+    exercise: Exercise
+
+    @property
+    def script(self) -> str:
+        exercise = self.exercise
+        link = relative_url(CUSTOM_ROUTINE, path_of(exercise))
+        return f"{script_json(exercise.slug)}: {script_json(custom_routine_entry(exercise, link))}"
+
+
 def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
-    """What the build-your-own routine page lays out sheets with; each exercise's part is kept as JSON text,
-    so that an edit encodes one exercise again, not ten thousand."""
-    links = _exercise_links(guide, CUSTOM_ROUTINE, memo)
+    """exercises-data.js: each exercise's entry (see CustomRoutineEntry), by slug, and the sheet's sizes."""
     slugs = _slugs(guide, memo)
 
     def context() -> Mapping[str, Any]:
-        # Each exercise's address is a column, not the whole `links`: an exercise added does not encode the others.
-        addresses = tuple(map(links.__getitem__, map(attrgetter("slug"), guide.exercises)))
-        entries = memo.each(custom_routine_entry, lambda e, address: (
-            f"{script_json(e.slug)}: {script_json(custom_routine_entry(e, address))}"), (guide.exercises, addresses))
+        entries = memo.each(CustomRoutineEntry, CustomRoutineEntry, (guide.exercises,))
         by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
-        exercises = "{" + ", ".join(map(entries.__getitem__, by_slug)) + "}"
-        return frozen_context(data=f'{{"exercises": {exercises}, "layout": {script_json(custom_routine_layout())}}}')
+        return frozen_context(entries=tuple(map(entries.__getitem__, by_slug)),
+                              layout=script_json(custom_routine_layout()))
     return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", LazyContext(context, lambda: (guide.exercises,)))
 
 
