@@ -193,7 +193,7 @@ def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_p
     # Its own page, its two neighbours' (they link to it by title) and those of the exercises in its routine.
     assert 3 <= made.pop("_exercise_pages") <= 3 + len(builder.memo.last("routines", ())[0].items)
     assert made == {"_load_markdown/ExerciseMeta": 1, "drafts": 1, "_build_exercises/images": 1, "_build_exercises": 1,
-                    "site_paths": 1, "exercise_facets": 1, "_booklet": 1, "booklet links": 1, "CustomRoutineEntry": 1,
+                    "site_paths": 1, "ExerciseRow": 1, "_booklet": 1, "booklet links": 1, "CustomRoutineEntry": 1,
                     "_exercise_links/search/index.html": 1,
                     "_body_links/targets": 1, "_narrowed/pages": 1, "_narrowed/print/index.html": 1,
                     "_routine_links/targets": 1, "_narrowed/routines": 1}  # the routine that has it
