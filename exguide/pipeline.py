@@ -182,7 +182,7 @@ class Builder:
         for taken in carryover.taken_exercises:
             fingerprints.seed(taken.exercise, taken.fingerprint)
         try:
-            made = self._make_files(plan, kept, output, store.blocks_folder(), fingerprints)
+            made = self._make_files(plan, kept, output, store, fingerprints)
             present = store.found_outputs() if previous is not None else None  # walked to find the kept files
             output.commit(made.written, made=set(made.records), present=present)
         finally:
@@ -202,14 +202,16 @@ class Builder:
         as many as the guide's bodies, and hold the few edited since only until a build reads every file."""
         return None if carryover.taken_exercises else self.bodies.cache.in_use()
 
-    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, blocks: Path,
+    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, store: BuildStore,
                     fingerprints: Fingerprinter) -> FolderResult:
         """Render the pages, copy the static files and print the routines that changed, into `output`; the
-        pages' lists of fragments are kept in `blocks`; the pages are keyed with `fingerprints`."""
+        pages' lists of fragments and the compiled templates are kept in the `store`'s folders; the pages are
+        keyed with `fingerprints`."""
         template_dir = self.options.template_dir
         printed = [page for page in plan.pages if self._printed(page)]
         job = FolderJob(tuple(page for page in plan.pages if not self._printed(page)), kept, template_dir,
-                        folder_digest(template_dir), output.staging, blocks, fingerprints)
+                        folder_digest(template_dir), output.staging, store.blocks_folder(), fingerprints,
+                        store.compiled_templates_folder())
         made = self._render(job)
         for static in plan.static_files:
             data = static.source.read_bytes()

@@ -27,9 +27,13 @@ from .templates import TemplateDigests
 from .write import stage_file
 
 
-def make_environment(template_dir: Path) -> jinja2.Environment:
+def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; `compiled`: a folder where compiled templates are kept for other processes."""
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -369,6 +373,7 @@ class FolderJob:
     blocks: Path | None = None  # where the pages' lists of fragments are kept between builds (see blocks.py)
     fingerprints: Fingerprinter | None = None  # to key the pages with, in each process: as seeded, and in this
     # one, what it fingerprinted stays known once the job is done
+    compiled_templates: Path | None = None  # where compiled templates are kept between builds
 
 
 @dataclass
@@ -423,7 +428,7 @@ def _work_pieces(pages: tuple[Page, ...], workers: int) -> tuple[list[list[int]]
 
 def _render_pieces(indices: list[int]) -> FolderResult:
     job = _job
-    environment = _worker_environment(job.template_dir, job.templates_digest)
+    environment = _worker_environment(job.template_dir, job.templates_digest, job.compiled_templates)
     keys = _job_keys(job, environment)
     result = FolderResult(pages=len(indices))
     for index in indices:
@@ -478,12 +483,12 @@ def _fits(page: Page) -> bool:
 _environments: dict[tuple[Path, str], jinja2.Environment] = {}
 
 
-def _worker_environment(template_dir: Path, digest: str) -> jinja2.Environment:
+def _worker_environment(template_dir: Path, digest: str, compiled: Path | None = None) -> jinja2.Environment:
     """One template environment per process and state of the templates. (A build that renders each page
     once keeps no fragments: no other page would use them.)"""
     if (template_dir, digest) not in _environments:
         _environments.clear()
-        _environments[template_dir, digest] = make_environment(template_dir)
+        _environments[template_dir, digest] = make_environment(template_dir, compiled)
     return _environments[template_dir, digest]
 
 

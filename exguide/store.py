@@ -34,6 +34,7 @@ BODIES = "bodies.pickle"
 EXERCISES = "exercises.pickle"
 SEARCH_WEIGHTS = "search-weights.pickle"
 BLOCKS = "blocks"  # a folder: the pages' lists of fragments (see blocks.py)
+COMPILED_TEMPLATES = "templates"  # a folder: Jinja's compiled templates, each checked against its source
 _UNREAD = object()
 
 
@@ -190,7 +191,7 @@ class BuildStore:
         self._input_files: InputFiles | None = None
         self._manifest: Manifest | None | object = _UNREAD
         self._found: dict[str, tuple[int, int]] | None = None
-        self._blocks_checked = False
+        self._folders_checked: set[str] = set()
 
     def inputs(self) -> str:
         """The digest of the build's inputs as they are now (read once)."""
@@ -265,11 +266,21 @@ class BuildStore:
         self._manifest = manifest
 
     def blocks_folder(self) -> Path:
-        """Where the pages' lists of fragments are kept (see blocks.py): emptied first when the last build's
-        memory is not this program's, or is not to be used."""
-        folder = self.folder / BLOCKS
-        if not self._blocks_checked:
-            self._blocks_checked = True
+        """Where the pages' lists of fragments are kept (see blocks.py)."""
+        return self._memory_folder(BLOCKS)
+
+    def compiled_templates_folder(self) -> Path:
+        """Where Jinja keeps the templates it compiled: compiling them again took each process of a build
+        0.1 s. Jinja checks each against its template's source; the folder goes with a new program (whose
+        Jinja may compile otherwise)."""
+        return self._memory_folder(COMPILED_TEMPLATES)
+
+    def _memory_folder(self, name: str) -> Path:
+        """A folder of the cache, emptied first when the last build's memory is not this program's, or is
+        not to be used."""
+        folder = self.folder / name
+        if name not in self._folders_checked:
+            self._folders_checked.add(name)
             if not self.options.use_cache or self.manifest() is None:
                 shutil.rmtree(folder, ignore_errors=True)
         return folder
