@@ -190,6 +190,8 @@ def run_build(options: BuildOptions) -> int:
 
     started = time.perf_counter()
     store = BuildStore(options)
+    if options.use_cache:
+        store.survey()
     if options.use_cache and store.up_to_date():
         return _report_build(options, store.unchanged_result(started))
     from .pipeline import Builder

@@ -221,6 +221,21 @@ class BuildStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def survey(self) -> None:
+        """List and digest the input files while another process walks the output folder, when a last build
+        left a big one to compare them with: each took 0.2 s at 10,000 exercises, one after the other."""
+        manifest = self.manifest()
+        if manifest is None or self._input_files is not None or self._found is not None:
+            return
+        from .parallel import run_shared, worker_count  # not for a small guide: multiprocessing takes 25 ms to load
+
+        surveyed = dict(run_shared(self._surveyed, ("inputs", "outputs"),
+                                   min(2, worker_count(self.options.workers, len(manifest.outputs)))))
+        self._input_files, self._found = surveyed["inputs"], surveyed["outputs"]
+
+    def _surveyed(self, what: str) -> tuple[str, InputFiles | dict[str, tuple[int, int]]]:
+        return what, self.input_files() if what == "inputs" else self.found_outputs()
+
     def found_outputs(self) -> dict[str, tuple[int, int]]:
         """The files of the output folder as the build found it (walked once)."""
         if self._found is None:

@@ -144,6 +144,16 @@ def test_output_changed_by_hand_is_made_again(guide):
     assert not (guide / "site/exercises/calf-raise/notes.txt").exists()
 
 
+def test_a_survey_in_two_processes_finds_what_one_process_finds(guide):
+    (guide / "site/exercises/calf-raise/notes.txt").write_text("stray")
+    edit(guide / "content/exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step")
+    alone, shared = BuildStore(options(guide, workers=1)), BuildStore(options(guide, workers=2))
+    shared.survey()  # the output folder walked in a forked worker, the inputs digested here
+    assert shared.found_outputs() == alone.found_outputs() and "exercises/calf-raise/notes.txt" in alone.found_outputs()
+    assert shared.inputs() == alone.inputs() != shared.manifest().inputs
+    assert not shared.up_to_date()
+
+
 def test_another_version_of_the_program_starts_afresh(guide):
     manifest = guide / ".site-cache" / MANIFEST
     data = json.loads(manifest.read_text())
