@@ -162,8 +162,8 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     found = _Collector()
     config = found.attempt(lambda: _kept(memo, (GuideConfig, _read_required(reader, content_dir / "guide.yaml")),
                                          lambda document: validate(document, GuideConfig)))
-    catalogue = found.attempt(lambda: _kept(memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")),
-                                            _build_catalogue))
+    catalogue = found.attempt(lambda: _kept(
+        memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")), _build_catalogue))
     exercise_files = reader.files(content_dir / "exercises", ".md")
     images = reader.files(content_dir / "images")
     carryover = carryover if not include_drafts else None

@@ -201,7 +201,8 @@ def run_build(options: BuildOptions) -> int:
         result = Builder(options, progress, rebuilds=False).build(store)
     except ContentError as error:
         progress.clear()
-        return _report_errors(error, "Build failed with {errors}; " + f"{display_path(options.out_dir)}/ was left as it was.")
+        return _report_errors(error, "Build failed with {errors}; "
+                                     f"{display_path(options.out_dir)}/ was left as it was.")
     except PdfEngineMissing as error:
         progress.clear()
         print(f"build.py: error: {error}", file=sys.stderr)
