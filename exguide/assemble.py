@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter, is_, is_not, itemgetter, not_
@@ -86,7 +87,7 @@ class Carryover:
     REREAD_AT_MOST = 64  # exercises made again, beside those taken, that do not make the kept ones written anew
 
     last: KeptExercises | None = None
-    digests: Mapping[Path, bytes] = field(default_factory=dict)
+    digests: Mapping[str, bytes] = field(default_factory=dict)  # by the file's path as text (os.fspath)
     taken_exercises: tuple[KeptExercise, ...] = ()  # what this build took
     _leaving: tuple | None = None  # what `leave` was given
 
@@ -94,13 +95,13 @@ class Carryover:
         """The last build's exercise of each file at `paths` whose bytes are still the same; none when the
         `muscles` file (muscles.yaml), if given, is another: its exercises will be made again."""
         last = self.last
-        if last is None or (muscles is not None and self.digests.get(muscles) != last.muscles_digest):
+        if last is None or (muscles is not None and self.digests.get(os.fspath(muscles)) != last.muscles_digest):
             return {}
         exercises = last.exercises
         found = {}
         for path in paths:
             kept = exercises.get(path)
-            if kept is not None and self.digests.get(path) == kept.file_digest:
+            if kept is not None and self.digests.get(os.fspath(path)) == kept.file_digest:
                 found[path] = kept
         return found
 
@@ -121,7 +122,7 @@ class Carryover:
         """Keep this build's `exercises`, made with the `catalogue` of the file `muscles`; `read`: the digests of
         the files this build read."""
         def digest(path: Path) -> bytes | None:
-            return read.get(path) or self.digests.get(path)
+            return read.get(path) or self.digests.get(os.fspath(path))
         self._leaving = catalogue, digest(muscles), images, [(digest(exercise.source), exercise)
                                                              for exercise in exercises]
 

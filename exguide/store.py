@@ -81,9 +81,10 @@ class InputFiles:
         self._folders = [_listed(options.content_dir, self.READ_BY_THE_READER if reader_reads else ()),
                          _listed(options.template_dir)]
 
-    def content_digests(self) -> dict[Path, bytes]:
-        """The digest of each content file this listing read, by its path (as the reader lists it)."""
-        return {self._content_dir / inside: found for inside, _, found in self._folders[0] if found is not None}
+    def content_digests(self) -> dict[str, bytes]:
+        """The digest of each content file this listing read, by its path as text (`os.fspath` of the path the
+        reader lists): 10,000 Paths made only to be looked up took 0.05 s."""
+        return {path: found for _, path, found in self._folders[0] if found is not None}
 
     def digest(self, read: Mapping[Path, bytes] | None = None) -> str:
         """The digest; `read`: the digests of the files the reader read (see SourceReader.digests)."""
