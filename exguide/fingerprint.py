@@ -105,7 +105,7 @@ class Fingerprinter:
         return result
 
 
-# How values of each type are fed, by type: strings compared by identity, one look per value.
+# How `Fingerprinter._feed` feeds the values of each type; found again in one look, and told apart by identity.
 _TEXT, _SEQUENCE, _OBJECT, _PLAIN = "text", "sequence", "object", "plain"
 _MAPPING, _ARRAY, _NAMED = "mapping", "array", "named"  # `named`: by the type's name and the value's str()
 _HOW: dict[type, str] = {str: _TEXT, tuple: _SEQUENCE, list: _SEQUENCE, type(None): _PLAIN, bool: _PLAIN, int: _PLAIN,
@@ -136,8 +136,8 @@ _OBJECT_SHAPES: dict[type, tuple[bytes, tuple[tuple[str, bytes], ...] | None]] =
 
 
 def _learn_shape(kind: type) -> tuple[bytes, tuple[tuple[str, bytes], ...] | None]:
-    fields = None if issubclass(kind, BaseModel) else tuple(
-        (field.name, b"str:%d:%s" % (len(field.name.encode()), field.name.encode())) for field in dataclasses.fields(kind))
+    names = None if issubclass(kind, BaseModel) else [field.name for field in dataclasses.fields(kind)]
+    fields = None if names is None else tuple((name, b"str:%d:" % len(name.encode()) + name.encode()) for name in names)
     shape = _OBJECT_SHAPES[kind] = f"{kind.__module__}.{kind.__qualname__}".encode(), fields
     return shape
 
