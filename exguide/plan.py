@@ -23,7 +23,7 @@ from .links import link_targets, relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
 from .schema import ExerciseMeta, GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, KeptWeights, Postings, SearchIndex, shard_script_json
+from .search import DOCUMENTS_PER_SHARD, KeptWeights, Postings, SearchIndex, shard_script_json, term_script_json
 from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
 
 
@@ -157,7 +157,7 @@ def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeight
         index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
     index.update(guide.exercises, _exercise_links(guide, SEARCH, memo), workers, kept)
     return [
-        *(memo.get((SearchIndex, "terms", shard, entries), lambda: _terms_page(shard, entries))
+        *(memo.get((SearchIndex, "terms", shard, entries), lambda: _terms_page(shard, entries, memo))
           for shard, entries in index.terms.items()),
         *(memo.get((SearchIndex, "docs", number, entries), lambda: Page(
             f"assets/search/docs-{number}.js", "search-shard.js",
@@ -166,11 +166,15 @@ def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeight
     ]
 
 
-def _terms_page(shard: str, entries: dict[str, Postings]) -> Page:
+def _terms_page(shard: str, entries: dict[str, Postings], memo: Memo) -> Page:
     """A shard of the index's terms, keyed by its postings: the text of them all, half a million at 10,000
-    exercises, was made in every build only to find the one or two shards an edit changed."""
+    exercises, was made in every build only to find the one or two shards an edit changed. The text of each
+    term is kept while its postings are the same object (in serve, where a big shard's took 10 ms a save)."""
+    def each_term(terms: list[str], postings: list[Postings]) -> tuple[str, ...]:
+        return memo.each((_terms_page, shard), term_script_json, (terms, postings))
+
     return Page(f"assets/search/terms-{shard}.js", "search-shard.js", LazyContext(
-        lambda: frozen_context(kind="terms", shard=shard, data=shard_script_json(entries)),
+        lambda: frozen_context(kind="terms", shard=shard, data=shard_script_json(entries, each_term)),
         lambda: ("terms", shard, entries)))
 
 

@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from itertools import chain, compress
 from operator import is_not
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .body import plain_text
 from .model import Exercise
@@ -134,14 +134,21 @@ Postings = array  # document, weight, document, weight… in document order: a m
 POSTING = "i" if array("i").itemsize >= 4 else "l"
 
 
-def shard_script_json(entries: dict[str, Postings]) -> str:
+def shard_script_json(entries: dict[str, Postings],
+                      each_term: Callable[[list[str], list[Postings]], Iterable[str]] | None = None) -> str:
     """A shard's terms and their postings as the browser reads them, {term: [[document, weight], …]}: the
     text `json.dumps` makes of that with sorted keys, written out directly: half a million postings at
     10,000 exercises, made into lists to be encoded, took most of a second. (Terms are letters and digits,
-    so nothing in it needs escaping for a script.)"""
-    return "{" + ", ".join(
-        f"{json.dumps(term)}: [{', '.join(map('[{}, {}]'.format, postings[::2], postings[1::2]))}]"
-        for term, postings in sorted(entries.items())) + "}"
+    so nothing in it needs escaping for a script.) `each_term`: `term_script_json` of each term and its
+    postings, from a caller that keeps them (serve: one edit changes a few terms of a shard)."""
+    terms = sorted(entries)
+    postings = list(map(entries.__getitem__, terms))
+    return "{" + ", ".join(each_term(terms, postings) if each_term else map(term_script_json, terms, postings)) + "}"
+
+
+def term_script_json(term: str, postings: Postings) -> str:
+    """One term of `shard_script_json`."""
+    return f"{json.dumps(term)}: [{', '.join(map('[{}, {}]'.format, postings[::2], postings[1::2]))}]"
 
 
 def _place(postings: Postings, document: int) -> int:
