@@ -96,7 +96,8 @@ def test_group_pages_list_primary_targets_first_then_secondary(fixture_site):
     assert _titles_in(hip_flexors, "secondary") == ["Quad stretch &lt;standing&gt; &amp; &#34;easy&#34;"]
     quadriceps = page_text(fixture_site, "muscles/quadriceps/index.html")
     # rectus femoris belongs to both groups, so the lunge is a primary quadriceps exercise too
-    assert _titles_in(quadriceps, "primary") == ["Hip flexor lunge", "Quad stretch &lt;standing&gt; &amp; &#34;easy&#34;"]
+    assert _titles_in(quadriceps, "primary") == ["Hip flexor lunge",
+                                                 "Quad stretch &lt;standing&gt; &amp; &#34;easy&#34;"]
     assert 'id="secondary"' not in quadriceps
     calves = page_text(fixture_site, "muscles/calves/index.html")
     assert _titles_in(calves, "primary") == ["Ankle circles", "Calf raise"]

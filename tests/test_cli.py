@@ -61,7 +61,8 @@ def test_an_unreadable_file_is_reported_not_a_traceback(run_build, tmp_path):
     (content / "exercises" / "moved.md").symlink_to(tmp_path / "elsewhere.md")  # a link whose file has gone
     result = run_build()
     assert result.exit_code == 1
-    assert result.stderr.startswith("content/exercises/moved.md:1: the file cannot be read: No such file or directory\n")
+    assert result.stderr.startswith(
+        "content/exercises/moved.md:1: the file cannot be read: No such file or directory\n")
 
 
 def test_an_unwritable_output_folder_is_reported_not_a_traceback(run_build, tmp_path):

@@ -164,7 +164,8 @@ def test_the_search_index_patched_for_edits_equals_one_made_afresh():
     for _ in range(40):
         for number in random.sample(range(len(exercises)), random.randint(1, 3)):
             old = exercises[number]
-            exercises[number] = exercise(old.slug, f"{random.choice(words)} {number}", " ".join(random.choices(words, k=5)))
+            exercises[number] = exercise(old.slug, f"{random.choice(words)} {number}",
+                                         " ".join(random.choices(words, k=5)))
         index.update(tuple(exercises), links)
         assert (index.terms, index.documents) == search_index(tuple(exercises), links)
 
@@ -181,7 +182,8 @@ def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_p
 
     def counting_each(self, name, make, columns, shared=()):
         def counted(*row):
-            label = "/".join(getattr(part, "__name__", str(part)) for part in (name if isinstance(name, tuple) else (name,)))
+            parts = name if isinstance(name, tuple) else (name,)
+            label = "/".join(getattr(part, "__name__", str(part)) for part in parts)
             made[label] = made.get(label, 0) + 1
             return make(*row)
         return real_each(self, name, counted, columns, shared)
@@ -277,9 +279,10 @@ def test_the_order_and_listings_kept_through_edits_are_those_made_afresh():
     memo = Memo()
     for _ in range(80):
         for slug in random.sample(sorted(exercises), random.choice([1, 1, 2, 5, 80])):
-            exercises[slug] = random.choice([lambda e: replace(e, title=random.choice(titles)),
-                                             lambda e: replace(e, summary=random.choice(titles)),
-                                             lambda e: replace(e, primary=worked(), secondary=worked())])(exercises[slug])
+            change = random.choice([lambda e: replace(e, title=random.choice(titles)),
+                                    lambda e: replace(e, summary=random.choice(titles)),
+                                    lambda e: replace(e, primary=worked(), secondary=worked())])
+            exercises[slug] = change(exercises[slug])
         order = _in_order(exercises, memo)
         assert order == tuple(sorted(exercises.values(), key=lambda e: (e.title.casefold(), e.slug)))
         listings = _listings(groups, order, memo)

@@ -66,8 +66,8 @@ def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
     plan = plan_site(guide, DEFAULT_TEMPLATES / "assets", pdfs=True)
     limit = next(r for r in guide.routines if r.slug == "limit")
     # Start the routine at the largest type, as if the estimate had been wrong.
-    pages = tuple(routine_page(guide.config, limit, plan.links, 0, pdfs=True, estimate=False) if p.path == "routines/limit/index.html"
-                  else p for p in plan.pages)
+    at_largest = routine_page(guide.config, limit, plan.links, 0, pdfs=True, estimate=False)
+    pages = tuple(at_largest if p.path == "routines/limit/index.html" else p for p in plan.pages)
     plan = replace(plan, pages=pages)
     printed, final = print_routines(plan, DEFAULT_TEMPLATES)
     sheet = next(p for p in final.pages if p.path == "routines/limit/index.html").context["sheet"]

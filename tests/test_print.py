@@ -40,7 +40,8 @@ def limit_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("print-limit")
     files = limit_files(count=12)
     past_limit = "".join(f"  - limit-{n}\n" for n in range(9, 13))
-    files["routines/too-long.md"] = files["routines/limit.md"].replace("title: The longest", "title: Too long, the longest")
+    files["routines/too-long.md"] = files["routines/limit.md"].replace("title: The longest",
+                                                                       "title: Too long, the longest")
     files["routines/limit.md"] = files["routines/limit.md"].replace(past_limit, "")
     content = make_guide(root, files)
     from exguide.cli import main
@@ -69,7 +70,8 @@ def test_the_sheet_holds_what_a_patient_needs(browser, limit_site):
     site, _ = limit_site
     text = print_pages(browser, site / "routines/limit/index.html", "A4")[0]
     for words in ("The longest routine that still fits on one page", "Test guide <Legs> & more", "How often: daily",
-                  "Name:", "Start date:", "Tick a box each day for a week", "3 sets of 12 reps with a 5 s hold, each side",
+                  "Name:", "Start date:", "Tick a box each day for a week",
+                  "3 sets of 12 reps with a 5 s hold, each side",
                   "Caution: Stop at once", "https://guides.example.org/legs/routines/limit/", "Written for the tests."):
         assert words in text, words
     for number in range(1, 9):

@@ -24,7 +24,8 @@ def test_every_bundled_exercise_matches_the_schema(bundled_site, path):
 
 
 def test_the_bundled_routine_and_yaml_files_match_their_schemas(bundled_site):
-    jsonschema.validate(frontmatter.load(CONTENT / "routines/runners-knee.md").metadata, schema(bundled_site, "routine"))
+    routine = frontmatter.load(CONTENT / "routines/runners-knee.md").metadata
+    jsonschema.validate(routine, schema(bundled_site, "routine"))
     jsonschema.validate(yaml.safe_load((CONTENT / "guide.yaml").read_text()), schema(bundled_site, "guide"))
     jsonschema.validate(yaml.safe_load((CONTENT / "muscles.yaml").read_text()), schema(bundled_site, "muscles"))
 
