@@ -10,7 +10,8 @@ memory and reloads the pages at once), and until it has also written them to the
 It records the peak memory of each process tree (proportional set size, so forked workers' shared pages
 count once). Then it times the same guide as a Hugo, Pelican and MkDocs project, where those are
 installed (`make bench` installs them in .venv-bench), and a plain Python-Markdown + Jinja2 loop, the floor
-of our own stack. PDFs are off in our builds: the other tools make none.
+of our own stack. PDFs are off in our builds: the other tools make none. Every tool's timed build starts
+from an empty output folder, after the disk is done removing the last run's files (see `emptied`).
 
 It prints a table with our time as a ratio to each tool's and the targets of issue #6, and writes the same
 as JSON.
@@ -111,6 +112,20 @@ def timed(command: list[str], timing: Timing, timeout: float, cwd: Path | None =
     return True
 
 
+SETTLE_SECONDS = 1.0
+
+
+def emptied(*folders: Path) -> None:
+    """Remove what the last run left, and let the disk be done with it: every tool's timed build starts from an
+    empty output folder (Pelican and Hugo had the files of their last run to write over, and we none), and
+    none pays for the removal of the last one's files (on a disk mounted with `discard`, 10,000 files removed
+    just before slowed the next run down by seconds)."""
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
 def edit_exercise(content: Path, number: int, marker: str) -> Path:
     path = content / "exercises" / f"exercise-{number:05d}.md"
     text = path.read_text()
@@ -123,8 +138,7 @@ def time_ours(root: Path, size: int, runs: int, timeout: float) -> dict[str, Tim
     build = [*BUILD, "build", "--content", str(content), "--out", str(out), "--no-pdf"]
     cold, unchanged, one_edit = Timing(), Timing(), Timing()
     for _ in range(runs):
-        for leftover in (out, root / ".site-cache"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        emptied(out, root / ".site-cache")
         timed(build, cold, timeout)
     for run in range(runs):
         timed(build, unchanged, timeout)
@@ -196,24 +210,26 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def tool_commands(root: Path, tools: Path | None) -> dict[str, tuple[list[str], Path] | None]:
-    """How to build the guide under `root` with each other tool, or None where it is not installed."""
+def tool_commands(root: Path, tools: Path | None) -> dict[str, tuple[list[str], Path, Path] | None]:
+    """How to build the guide under `root` with each other tool (its command, the folder it runs in and the
+    folder it writes), or None where it is not installed."""
     content = root / "content"
 
     def installed(name: str) -> str | None:
         found = tools / name if tools and (tools / name).exists() else shutil.which(name)
         return str(Path(found).absolute()) if found else None  # the tools run in their projects' folders
 
-    commands: dict[str, tuple[list[str], Path] | None] = {
+    commands: dict[str, tuple[list[str], Path, Path] | None] = {
         "Python-Markdown + Jinja2 loop": ([sys.executable, str(Path(__file__).parent / "floor.py"), str(content),
-                                           str(root / "floor-site")], root)}
+                                           str(root / "floor-site")], root, root / "floor-site")}
     hugo, pelican, mkdocs = installed("hugo"), installed("pelican"), installed("mkdocs")
     commands["Hugo"] = ([hugo, "--quiet", "--source", str(corpora.hugo_project(content, root / "hugo")),
-                         "--destination", str(root / "hugo-site")], root) if hugo else None
-    commands["Pelican"] = ([pelican, "content", "--quiet", "-o", str(root / "pelican-site"), "-s",
-                            "pelicanconf.py"], corpora.pelican_project(content, root / "pelican")) if pelican else None
+                         "--destination", str(root / "hugo-site")], root, root / "hugo-site") if hugo else None
+    pelican_site = root / "pelican-site"
+    commands["Pelican"] = ([pelican, "content", "--quiet", "-o", str(pelican_site), "-s", "pelicanconf.py"],
+                           corpora.pelican_project(content, root / "pelican"), pelican_site) if pelican else None
     commands["MkDocs"] = ([mkdocs, "build", "--quiet", "--site-dir", str(root / "mkdocs-site")],
-                          corpora.mkdocs_project(content, root / "mkdocs")) if mkdocs else None
+                          corpora.mkdocs_project(content, root / "mkdocs"), root / "mkdocs-site") if mkdocs else None
     return commands
 
 
@@ -224,8 +240,9 @@ def time_others(root: Path, runs: int, timeout: float, tools: Path | None) -> di
         if command is None:
             timing.note = "not installed"
             continue
-        argv, cwd = command
+        argv, cwd, output = command
         for _ in range(runs):
+            emptied(output)
             if not timed(argv, timing, timeout, cwd=cwd):
                 break
     return results
