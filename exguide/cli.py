@@ -192,8 +192,8 @@ def run_build(options: BuildOptions) -> int:
     store = BuildStore(options)
     if options.use_cache:
         store.survey()
-    if options.use_cache and store.up_to_date():
-        return _report_build(options, store.unchanged_result(started))
+        if store.up_to_date():
+            return _report_build(options, store.unchanged_result(started))
     from .pipeline import Builder
 
     progress = TerminalProgress(sys.stderr)
