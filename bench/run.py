@@ -118,8 +118,8 @@ SETTLE_SECONDS = 1.0
 def emptied(*folders: Path) -> None:
     """Remove what the last run left, and let the disk be done with it: every tool's timed build starts from an
     empty output folder (Pelican and Hugo had the files of their last run to write over, and we none), and
-    none pays for the removal of the last one's files (on a disk mounted with `discard`, 10,000 files removed
-    just before slowed the next run down by seconds)."""
+    the removal's writes are flushed before the timing starts, not during it. (Each tool's successive cold
+    runs still grow slower on the machine of 2026-12-02-13.json, so that growth has another cause.)"""
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     os.sync()
