@@ -143,6 +143,8 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         return ahead.pop(page.path) if page.path in ahead else make(page, version)
 
     try:
+        if workers > 1:
+            _compile_ahead(environment, templates, versions)
         ahead = _rendered_ahead(plan.pages, page_versions, make, fragments, workers) if workers > 1 else {}
         made = memo.each(render_site, render, (plan.pages, page_versions))
     except jinja2.TemplateSyntaxError as error:
@@ -154,6 +156,17 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
     return output, rendered
+
+
+def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, names: Iterable[str]) -> None:
+    """Compile the templates `names` with all they use in this process, before workers fork: they share them,
+    and this process has them for the rebuilds after (`serve`'s first rebuild compiled those only its
+    workers had used, 50 ms at 10,000 exercises)."""
+    for name in sorted(set().union(*map(templates.closure, names))):
+        try:
+            environment.get_template(name)
+        except jinja2.TemplateError:
+            pass  # the page that uses it reports it, as when it was compiled as the page rendered
 
 
 def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...], make: Callable[[Page, str], bytes | Problem],

@@ -408,6 +408,27 @@ def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_
     assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
 
 
+def test_a_first_render_shared_with_a_worker_compiles_every_template_it_uses_before_the_worker_forks(
+        tmp_path, monkeypatch):
+    """So that the worker shares them, and serve's first rebuild finds compiled the templates of the pages only the
+    worker rendered."""
+    from exguide import render
+    make_guide(tmp_path)
+    shared = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
+    compiled_at_fork: list[set[str]] = []
+
+    def run_shared(*arguments, **keywords):
+        compiled_at_fork.append({name for _, name in shared.pages.environment.cache.keys()})
+        return real_run_shared(*arguments, **keywords)
+    real_run_shared = render.run_shared
+    monkeypatch.setattr(render, "run_shared", run_shared)
+    shared.render()
+    pages = {"home.html", "exercise.html", "exercises.html", "group.html", "routine.html", "print.html"}
+    used = set().union(*map(shared.pages._templates.closure, pages))  # each with all it uses
+    assert {"base.html", "macros.html", "exercise-card.html", "booklet-exercise.html"} <= used
+    assert len(compiled_at_fork) == 1 and used <= compiled_at_fork[0]
+
+
 def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_show_it(tmp_path):
     calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
     make_guide(tmp_path, {f"exercises/calf-raise-{n}.md": calf_raise.replace("title: Calf raise", f"title: Raise {n}")
