@@ -74,7 +74,7 @@ def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[s
     level = page.context["sheet"].level
     while True:
         page = _with_sheet(page, level=level)
-        html = render_page(environment, page).decode("utf-8")
+        html = bytes(render_page(environment, page)).decode("utf-8")
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
         documents = {paper: _layout(workdir, page.path, printable, paper) for paper in PAPERS}
         fits = all(len(document.pages) == 1 for document in documents.values())

@@ -26,7 +26,7 @@ from .render import FolderJob, FolderResult, SiteRenderer, make_environment, pag
     render_into_folder
 from .sources import SourceReader
 from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
-from .write import StagedOutput
+from .write import FileData, StagedOutput
 
 __all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
 
@@ -37,7 +37,7 @@ Progress = Callable[[str, int, int], None]  # (what is being done, how many done
 class RenderedSite:
     guide: Guide
     links: Mapping[str, str]  # each content file's path → its place in the site
-    files: dict[str, bytes]
+    files: dict[str, FileData]  # the pages with long lists as their Pieces
     pages: int
     warnings: tuple[Problem, ...]
     pdf_paths: tuple[str, ...] = ()  # where the routines' PDFs go, made or not

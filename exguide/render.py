@@ -24,7 +24,7 @@ from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
 from .store import OutputRecord, folder_digest
 from .templates import TemplateDigests
-from .write import stage_file
+from .write import FileData, Pieces, stage_file
 
 
 def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2.Environment:
@@ -92,7 +92,7 @@ class SiteRenderer:
         self.environment = make_environment(template_dir)
         self._templates = TemplateDigests(self.environment, template_dir)
 
-    def render(self, plan: SitePlan) -> dict[str, bytes]:
+    def render(self, plan: SitePlan) -> dict[str, FileData]:
         """Every output file of the plan, by its site path; template mistakes are content errors."""
         digest = folder_digest(self.template_dir)
         if digest != self._templates_digest:
@@ -113,7 +113,7 @@ class SiteRenderer:
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
                 fragments: PageParts | None = None, memo: Memo | None = None,
-                templates: TemplateDigests | None = None, workers: int = 1) -> tuple[dict[str, bytes], int]:
+                templates: TemplateDigests | None = None, workers: int = 1) -> tuple[dict[str, FileData], int]:
     """Every output file of the plan, by its site path, and how many pages were rendered (not found in
     `memo`); template mistakes are content errors. With `workers`, every page is rendered ahead in that
     many processes: for a first build, which renders them all."""
@@ -287,9 +287,11 @@ def _rendered(items: tuple, ends: list[int], encoded: list, render: Callable[[tu
 _SPLICE = f"\x00exguide-{secrets.token_hex(8)}\x00"
 
 
-def render_page(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None) -> bytes:
-    """The page, in UTF-8. `parts` keeps the page's fragments from the last time it rendered, for `serve`."""
-    return b"".join(render_page_pieces(environment, page, parts))
+def render_page(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None) -> FileData:
+    """The page, in UTF-8: its bytes, or the Pieces of a page with lists of fragments. `parts` keeps the page's
+    fragments from the last time it rendered, for `serve`."""
+    pieces = render_page_pieces(environment, page, parts)
+    return pieces[0] if len(pieces) == 1 else Pieces(pieces)
 
 
 def render_page_pieces(environment: jinja2.Environment, page: Page,

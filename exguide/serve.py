@@ -30,7 +30,7 @@ from tornado.websocket import WebSocketClosedError
 
 from .pipeline import Builder, BuildOptions
 from .problems import ContentError, Problem
-from .write import changed_files, update_site
+from .write import FileData, changed_files, update_site
 
 SETTLE_SECONDS = 2.0  # PDFs are made once edits have stopped for this long
 
@@ -42,7 +42,7 @@ class ServeState:
     """What the server shows: the last build's problems, and the files the output folder holds."""
 
     problems: list[Problem] = field(default_factory=list)
-    files: dict[str, bytes] | None = None
+    files: dict[str, FileData] | None = None
     pdfs: dict[str, bytes] = field(default_factory=dict)
     generation: int = 0  # counts the builds that changed what pages show
 
@@ -142,6 +142,7 @@ class SiteHandler(web.StaticFileHandler):
             return
         self.set_header("Content-Type", mimetypes.guess_type(site_path)[0] or "application/octet-stream")
         self.set_extra_headers(site_path)
+        data = bytes(data)  # Pieces are joined only when asked for
         page = inject(data, self.port, self.state) if site_path.endswith(".html") else data
         self.set_header("Content-Length", len(page))
         if include_body:

@@ -12,6 +12,7 @@ import pytest
 from conftest import PROJECT_DIR, make_guide
 from exguide.pipeline import Builder, BuildOptions
 from exguide.problems import ContentError
+from exguide.write import Pieces
 
 
 def options(root: Path, templates: Path) -> BuildOptions:
@@ -406,6 +407,14 @@ def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_
     exercise = tmp_path / "content/exercises/calf-raise.md"
     exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Calf raise on a step"))
     assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+
+
+def test_the_pages_with_lists_of_fragments_are_rendered_as_their_pieces_not_joined(tmp_path):
+    make_guide(tmp_path)
+    files = Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    assert isinstance(files["print/index.html"], Pieces) and isinstance(files["exercises/index.html"], Pieces)
+    assert isinstance(files["exercises/calf-raise/index.html"], bytes)
+    assert b"Calf raise" in files["print/index.html"]
 
 
 def test_a_first_render_shared_with_a_worker_compiles_every_template_it_uses_before_the_worker_forks(

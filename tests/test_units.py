@@ -19,7 +19,7 @@ from exguide.problems import ContentError
 from exguide.render import make_environment
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
-from exguide.write import LET_GO_BYTES, UnsafeOutputPath, update_site, write_site
+from exguide.write import LET_GO_BYTES, Pieces, UnsafeOutputPath, update_site, write_site
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -240,6 +240,24 @@ def test_a_first_update_over_a_built_folder_writes_only_what_differs(tmp_path):
     assert changed == ["a/index.html", "b/index.html", "gone/index.html"]
     assert read_files(site) == files and not (site / "gone").exists()
     assert (site / "index.html").stat().st_ino == same_before  # not written again
+
+
+def test_pieces_are_equal_to_the_bytes_they_make_and_are_written_as_those():
+    pieces = Pieces([b"<ul>", b"<li>a</li>", b"</ul>"])
+    assert len(pieces) == 19 and bytes(pieces) == b"<ul><li>a</li></ul>" and b"a</li></" in pieces
+    assert pieces == b"<ul><li>a</li></ul>" == pieces and pieces == Pieces([b"<ul><li>", b"a</li></ul>"])
+    assert pieces == Pieces([b"<ul>", b"<li>a</li>", b"</ul>"]) != Pieces([b"<ul>", b"<li>b</li>", b"</ul>"])
+    assert pieces != b"<ul><li>b</li></ul>" and pieces != Pieces([b"<ul><li>b</li></ul>"]) and pieces != "text"
+
+
+def test_an_update_writes_and_compares_pieces_as_their_bytes(tmp_path):
+    site = tmp_path / "site"
+    write_site({"index.html": Pieces([b"<p>", b"old", b"</p>"])}, site)
+    assert (site / "index.html").read_bytes() == b"<p>old</p>"
+    previous = {"index.html": Pieces([b"<p>", b"old", b"</p>"]), "a.js": b"same"}
+    files = {"index.html": Pieces([b"<p>", b"new", b"</p>"]), "a.js": Pieces([b"sa", b"me"])}
+    assert update_site(files, site, previous) == ["index.html"]
+    assert (site / "index.html").read_bytes() == b"<p>new</p>" and not (site / "a.js").exists()
 
 
 def test_a_reader_takes_what_another_read_without_reading_the_files_again(tmp_path, monkeypatch):
