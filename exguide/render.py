@@ -128,7 +128,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
 
     page_versions = tuple(map(versions.__getitem__, map(attrgetter("template"), plan.pages)))
 
-    def make(page: Page, version: str) -> bytes | Problem:
+    def make(page: Page, version: str) -> FileData | Problem:
         try:
             parts = fragments.of(page.path, version) if fragments is not None else None
             return render_page(environment, page, parts)
@@ -137,7 +137,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         except jinja2.TemplateError as error:
             return _template_problem(error, template_dir)
 
-    def render(page: Page, version: str) -> bytes | Problem:
+    def render(page: Page, version: str) -> FileData | Problem:
         nonlocal rendered
         rendered += 1
         return ahead.pop(page.path) if page.path in ahead else make(page, version)
@@ -169,14 +169,15 @@ def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, 
             pass  # the page that uses it reports it, as when it was compiled as the page rendered
 
 
-def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...], make: Callable[[Page, str], bytes | Problem],
-                    fragments: PageParts | None, workers: int) -> dict[str, bytes | Problem]:
+def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...],
+                    make: Callable[[Page, str], FileData | Problem], fragments: PageParts | None, workers: int
+                    ) -> dict[str, FileData | Problem]:
     """Each page made by `make`, in `workers` processes. A page that keeps parts for its next rendering (a list,
     see `fragments`) must be made in this process, which keeps them: the long pages, those of templates few
     pages use, are made here; a page that a worker made with parts is left to be made here after."""
     pieces, long_pages = _work_pieces(pages, workers)
 
-    def work(piece: list[int]) -> list[tuple[str, bytes | Problem]]:
+    def work(piece: list[int]) -> list[tuple[str, FileData | Problem]]:
         made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
         if not in_worker() or fragments is None:
             return made
