@@ -9,7 +9,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from conftest import PROJECT_DIR
 from exguide.cli import main
-from exguide.search import shard_script_json
+from exguide.search import shard_script_json, terms_of
 
 
 def _results(page) -> list[str]:
@@ -56,6 +56,13 @@ def test_the_index_stays_in_small_pieces_for_a_large_guide(tmp_path):
     shards = list((tmp_path / "site/assets/search").iterdir())
     assert len(shards) > 20
     assert max(shard.stat().st_size for shard in shards) < 300_000
+
+
+def test_terms_are_the_words_of_two_letters_or_more_in_lower_case_without_accents():
+    assert terms_of("Half-kneeling QUAD stretch: 2x 30s_hold, a ſet") == ["half", "kneeling", "quad", "stretch", "2x",
+                                                                       "30s", "hold", "set"]
+    assert terms_of("Étirement du PSOAS à genou, 30 s") == ["etirement", "du", "psoas", "genou", "30"]
+    assert terms_of("Кварц σώμα") == ["кварц", "σωμα"]
 
 
 def test_a_shard_is_the_json_of_its_postings():
