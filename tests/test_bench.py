@@ -30,3 +30,14 @@ def test_the_floor_loop_writes_a_page_per_exercise_and_muscle(tmp_path):
                    check=True)
     assert len(list((tmp_path / "floor/exercises").glob("*/index.html"))) == 30
     assert list((tmp_path / "floor/muscles").glob("*/index.html"))
+
+
+def test_each_timed_build_starts_from_an_empty_folder_with_the_last_runs_files_moved_aside(tmp_path, monkeypatch):
+    import run
+    monkeypatch.setattr(run, "SETTLE_SECONDS", 0)
+    site = tmp_path / "site"
+    (site / "exercises").mkdir(parents=True)
+    (site / "exercises/index.html").write_text("last run")
+    run.emptied(site, tmp_path / "never-made")
+    aside = [path for path in tmp_path.iterdir() if path.name.startswith(".aside-site-")]
+    assert not site.exists() and len(aside) == 1 and (aside[0] / "exercises/index.html").read_text() == "last run"

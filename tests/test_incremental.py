@@ -419,7 +419,7 @@ def test_the_pages_with_lists_of_fragments_are_rendered_as_their_pieces_not_join
 
 def test_a_first_render_shared_with_a_worker_compiles_every_template_it_uses_before_the_worker_forks(
         tmp_path, monkeypatch):
-    """So that the worker shares them, and serve's first rebuild finds compiled the templates of the pages only the
+    """So that the worker shares them, and serve's first rebuild does not compile those of the pages that only the
     worker rendered."""
     from exguide import render
     make_guide(tmp_path)
