@@ -65,6 +65,9 @@ CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
 EXERCISE_INDEX = "exercises/index.html"
 SEARCH = "search/index.html"
 ROUTINE_TEMPLATE = "routine.html"  # the pages with a print sheet
+# A bigger guide's home page links to the list of all exercises instead of showing every card: with 10,000
+# exercises it was 3 MB, for a page that readers open first, often on a phone.
+HOME_EXERCISES_MOST = 100
 NO_EQUIPMENT = "none"  # the equipment filter's value for exercises that need none
 
 
@@ -120,7 +123,8 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
     pages = (
         memo.get((HOME, guide, links), lambda: Page(HOME, "home.html", frozen_context(
             site=site, guide=guide, introduction_html=rewrite(
-                guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links)))),
+                guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links),
+            home_exercises=guide.exercises if len(guide.exercises) <= HOME_EXERCISES_MOST else None))),
         memo.get((MUSCLES_INDEX, site, *listings), lambda: Page(MUSCLES_INDEX, "muscles.html", frozen_context(
             site=site, regions=guide.regions,
             map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked)))),

@@ -165,6 +165,21 @@ def test_home_lists_routines_groups_and_exercises(fixture_site):
         "Ankle circles", "Calf raise", "Hip flexor lunge", "Quad stretch &lt;standing&gt; &amp; &#34;easy&#34;"]
 
 
+def test_a_home_page_links_to_the_list_of_exercises_instead_of_listing_more_than_a_hundred(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    calf_raise = (content / "exercises/calf-raise.md").read_text()
+    for number in range(97):  # with the fixture's four, 101 published exercises
+        (content / f"exercises/raise-{number}.md").write_text(calf_raise.replace("title: Calf raise", f"title: R{number}"))
+    assert run_build("build", "--content", str(content), "--no-pdf").exit_code == 0
+    page = page_text(tmp_path / "site", "index.html")
+    assert _titles_in(page, "exercises") == []
+    assert '<p><a href="exercises/index.html">All 101 exercises</a>, to browse by muscle' in page
+    assert page_text(tmp_path / "site", "exercises/index.html").count('<li class="card"') == 101
+    (content / "exercises/raise-0.md").unlink()  # 100: each one on the home page again
+    assert run_build("build", "--content", str(content), "--no-pdf").exit_code == 0
+    assert len(_titles_in(page_text(tmp_path / "site", "index.html"), "exercises")) == 100
+
+
 def test_drafts_are_built_only_when_asked(run_build, tmp_path):
     content = make_guide(tmp_path)
     assert run_build("--content", str(content), "--out", "without").exit_code == 0
