@@ -169,7 +169,8 @@ def test_a_home_page_links_to_the_list_of_exercises_instead_of_listing_more_than
     content = make_guide(tmp_path)
     calf_raise = (content / "exercises/calf-raise.md").read_text()
     for number in range(97):  # with the fixture's four, 101 published exercises
-        (content / f"exercises/raise-{number}.md").write_text(calf_raise.replace("title: Calf raise", f"title: R{number}"))
+        text = calf_raise.replace("title: Calf raise", f"title: R{number}")
+        (content / f"exercises/raise-{number}.md").write_text(text)
     assert run_build("build", "--content", str(content), "--no-pdf").exit_code == 0
     page = page_text(tmp_path / "site", "index.html")
     assert _titles_in(page, "exercises") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from conftest import make_guide
@@ -36,7 +37,8 @@ def test_exercises_added_on_their_pages_make_a_one_page_routine(page, bundled_si
         page.get_by_role("button", name="Add to my routine").click()
         assert page.get_by_role("button", name="Remove from my routine").get_attribute("aria-pressed") == "true"
     page.get_by_role("link", name="My routine (2)").click()
-    assert _titles(page) == ["Ankle mobilization", "Wide-legged forward fold"]
+    # expect() waits for the page the click opens: the click returns once its loading has started
+    expect(page.locator(".routine-item h2")).to_have_text(["Ankle mobilization", "Wide-legged forward fold"])
     assert page.url.endswith("/routines/custom/index.html?e=ankle-mobilization,wide-legged-forward-fold")
     assert page.locator("[data-link]").input_value() == page.url
     for paper in ("A4", "Letter"):

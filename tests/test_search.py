@@ -6,6 +6,7 @@ import sys
 from array import array
 
 from jinja2.utils import htmlsafe_json_dumps
+from playwright.sync_api import expect
 
 from conftest import PROJECT_DIR
 from exguide.cli import main
@@ -44,7 +45,7 @@ def test_every_page_can_search_from_its_header(browser, bundled_site):
     page.wait_for_function("document.querySelectorAll('.search-results li').length > 0")
     assert _results(page) == ["Low lunge with reach"]
     page.get_by_role("link", name="Low lunge with reach").click()
-    assert page.locator("h1").inner_text() == "Low lunge with reach"
+    expect(page.locator("h1")).to_have_text("Low lunge with reach")  # once the page the click opens is there
     page.close()
 
 
