@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import yaml
+from playwright.sync_api import expect
 
 from conftest import PROJECT_DIR
 
@@ -34,6 +35,6 @@ def test_the_muscles_index_map_leads_to_each_group(browser, bundled_site):
     page.goto((bundled_site / "muscles/index.html").as_uri())
     calves = page.get_by_role("link", name="Calves").first
     calves.locator("ellipse").first.click()  # on a calf, as a person would, not between the legs
-    assert page.locator("h1").inner_text() == "Calves"
+    expect(page.locator("h1")).to_have_text("Calves")  # once the page the click opens is there
     assert page.locator('.region.primary[data-group="calves"]').count() == 1
     page.close()
