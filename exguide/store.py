@@ -77,7 +77,6 @@ class InputFiles:
     def __init__(self, options: BuildOptions, reader_reads: bool = False) -> None:
         self._options = repr((str(options.content_dir.resolve()), str(options.template_dir.resolve()),
                               options.include_drafts, options.pdfs)).encode()
-        self._content_dir = options.content_dir
         self._folders = [_listed(options.content_dir, self.READ_BY_THE_READER if reader_reads else ()),
                          _listed(options.template_dir)]
 
