@@ -7,9 +7,12 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from typing import Callable
 
 import markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import Registry
 
@@ -108,6 +111,60 @@ def quicken_inline_passes(md: markdown.Markdown) -> list[str]:
     return replaced
 
 
+# Python-Markdown's block parser tries each block processor's test on each block, in order, until one takes
+# it: a paragraph of prose is searched by the regular expressions of headings, rules, quotes and link
+# references before it is found to be a paragraph. Each of these processors needs a mark, listed here for
+# its patterns as they were read (a digest of its class and regular expressions): a block without the mark
+# fails its test without the search. Another Markdown whose processors differ keeps its own tests.
+AUDITED_BLOCK_TESTS = {
+    # name: (the digest of its processor's patterns, what a block needs for the processor to take it)
+    "hashheader": ("2e224eaef27b236d", r"#"),  # a heading's line starts with "#"
+    "setextheader": ("ec0fda8436b17bbb", r"\A.*\n[=-]"),  # a second line of "=" or "-"
+    "hr": ("f0cbf2f8c9090219", r"(?m)^ {0,3}[-_*]"),  # a line of "-", "_" or "*"
+    "quote": ("20f53024feee5313", r">"),  # a quote's line starts with ">"
+    "reference": ("296610a6fa80a7aa", r"\]:"),  # "[name]: address"
+}
+
+
+def block_digest(processor: BlockProcessor) -> str:
+    """A digest of a block processor's class and of the regular expressions its test and run use."""
+    patterns = [getattr(processor, name).pattern for name in ("RE", "SEARCH_RE")
+                if isinstance(getattr(processor, name, None), re.Pattern)]
+    return hashlib.blake2b(" ".join([type(processor).__name__, *patterns]).encode(), digest_size=8).hexdigest()
+
+
+def _quick_test(test: Callable[[etree.Element, str], bool], needed: re.Pattern
+                ) -> Callable[[etree.Element, str], bool]:
+    def quick(parent: etree.Element, block: str) -> bool:
+        return needed.search(block) is not None and test(parent, block)
+    return quick
+
+
+class _QuickHtmlBlocks(HtmlBlockPreprocessor):
+    """Python-Markdown's finder of raw HTML blocks, which lets text without "<" or "&" through at once: for
+    such text, its HTML parser only gives back what it was given (it writes "&name" as "&name;")."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not any("<" in line or "&" in line for line in lines):
+            return lines
+        return super().run(lines)
+
+
+def quicken_block_parsing(md: markdown.Markdown) -> list[str]:
+    """Let blocks that lack their marks skip the audited block tests of `md`, and text without HTML skip the
+    search for HTML blocks; the names of those quickened."""
+    quickened = []
+    for name, (digest, needed) in AUDITED_BLOCK_TESTS.items():
+        processor = md.parser.blockprocessors[name] if name in md.parser.blockprocessors else None
+        if processor is not None and block_digest(processor) == digest:
+            processor.test = _quick_test(processor.test, re.compile(needed))  # type: ignore[method-assign]
+            quickened.append(name)
+    if "html_block" in md.preprocessors and type(md.preprocessors["html_block"]) is HtmlBlockPreprocessor:
+        md.preprocessors.register(_QuickHtmlBlocks(md), "html_block", 20)
+        quickened.append("html_block")
+    return quickened
+
+
 class BodyRenderer:
     """Converts Markdown bodies; one instance serves a build, and the builds after it from its cache."""
 
@@ -134,6 +191,7 @@ class BodyRenderer:
 def _markdown(extensions: list[str]) -> markdown.Markdown:
     converter = markdown.Markdown(extensions=[*extensions, _StepsExtension()], output_format="html")
     quicken_inline_passes(converter)
+    quicken_block_parsing(converter)
     return converter
 
 

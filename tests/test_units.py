@@ -12,7 +12,8 @@ import markdown
 import pytest
 from markupsafe import Markup
 
-from exguide.body import EXTENSIONS, PLAIN_EXTENSIONS, BodyRenderer, quicken_inline_passes, uses_extra
+from exguide.body import (AUDITED_BLOCK_TESTS, EXTENSIONS, PLAIN_EXTENSIONS, BodyRenderer, quicken_block_parsing,
+                          quicken_inline_passes, uses_extra)
 from exguide.links import relative_url
 from exguide.parallel import in_worker, run_shared
 from exguide.problems import ContentError
@@ -146,7 +147,8 @@ def test_the_build_cache_keeps_what_the_last_build_used_and_survives_a_build_tha
 def _markdown_samples() -> list[str]:
     """Bodies that use every kind of inline Markdown, the guides' bodies, and the shared data set's steps."""
     project = Path(__file__).resolve().parent.parent
-    samples = (project / "tests" / "markdown" / "inline-samples.md").read_text().split("\n\n")
+    samples = [sample for name in ("inline-samples.md", "block-samples.md")
+               for sample in (project / "tests" / "markdown" / name).read_text().split("\n\n")]
     samples += [path.read_text().split("---", 2)[-1] for folder in ("content", "tests/fixture")
                 for path in sorted((project / folder).rglob("*.md"))]
     shared = project.parent / "shared" / "corpora" / "free-exercise-db" / "exercises.json"
@@ -164,6 +166,18 @@ def test_the_quick_inline_passes_give_python_markdowns_own_html(extensions):
     if markdown.__version__.startswith("3.11"):  # the version whose patterns were read; another keeps its own
         assert replaced == ["inline", "smarty"], "the audited inline patterns are not found: read them again " \
                                                  "and record their digests in AUDITED_INLINE_PASSES"
+    for sample in _markdown_samples():
+        assert quick.reset().convert(sample) == own.reset().convert(sample), sample
+
+
+@pytest.mark.parametrize("extensions", [EXTENSIONS, PLAIN_EXTENSIONS])
+def test_the_quick_block_tests_give_python_markdowns_own_html(extensions):
+    own = markdown.Markdown(extensions=extensions, output_format="html")
+    quick = markdown.Markdown(extensions=extensions, output_format="html")
+    quickened = quicken_block_parsing(quick)
+    if markdown.__version__.startswith("3.11"):  # the version whose processors were read
+        assert quickened == [*AUDITED_BLOCK_TESTS, *(["html_block"] if "extra" not in extensions else [])], \
+            "the audited block processors are not found: read them again and record their digests"
     for sample in _markdown_samples():
         assert quick.reset().convert(sample) == own.reset().convert(sample), sample
 
