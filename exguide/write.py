@@ -207,12 +207,28 @@ class StagedOutput:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def stage_file(staging: Path, site_path: str, data: Sequence[bytes]) -> tuple[int, int]:
-    """Write one file (its bytes in pieces) under `staging`; its size and modification time in nanoseconds."""
-    target = staging / _checked(site_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as file:
-        file.writelines(data)
-    written = target.stat()
+    """Write one file (its bytes in pieces) under `staging`; its size and modification time in nanoseconds.
+
+    With the operating system's own calls: a cold build writes every file of the site, and pathlib's folder
+    making, a buffered file (which asks whether the file is a terminal) and a stat() by path took 15-20 us
+    more a file, next to the 120-140 us that making the file takes the system here."""
+    target = os.path.join(staging, _checked(site_path))
+    try:
+        descriptor = os.open(target, _NEW_FILE, 0o666)
+    except FileNotFoundError:  # its folder is not made yet
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        descriptor = os.open(target, _NEW_FILE, 0o666)
+    try:
+        for piece in data:
+            view = memoryview(piece)
+            while view:  # a write may take less than it is given
+                view = view[os.write(descriptor, view):]
+        written = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
     return written.st_size, written.st_mtime_ns
 
