@@ -42,7 +42,9 @@ def program_digest() -> str:
     """A digest of this program's source, of the Python running it and of the installed libraries: a new
     version of any of them (a new Markdown may write other HTML) invalidates the cache."""
     digest = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=16)
-    for folder in sys.path:
+    # Each import folder once, by its real path: `python -m` (a profiler, say) puts the working folder on the
+    # path a second time, as "", and the project's own exguide.egg-info in it made every cache stale.
+    for folder in dict.fromkeys(os.path.realpath(folder or os.curdir) for folder in sys.path):
         digest.update(" ".join(_installed(folder)).encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from exguide.fingerprint import fingerprint
 from exguide.options import BuildOptions
 from exguide.pipeline import Builder
 from exguide.render import make_environment
-from exguide.store import MANIFEST, BuildStore
+from exguide.store import MANIFEST, BuildStore, program_digest
 from exguide.templates import TemplateDigests
 
 
@@ -161,6 +162,17 @@ def test_another_version_of_the_program_starts_afresh(guide):
     manifest.write_text(json.dumps(data))
     result = Builder(options(guide)).build()
     assert len(result.rendered) == result.files
+
+
+def test_the_programs_digest_is_the_same_however_python_puts_the_working_folder_on_its_path(tmp_path, monkeypatch):
+    (tmp_path / "exguide.egg-info").mkdir()  # as an editable install leaves in the project's folder
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])  # python build.py: the script's folder
+    as_a_script = program_digest()
+    monkeypatch.setattr(sys, "path", ["", *sys.path])  # python -m ...: the working folder again, as ""
+    assert program_digest() == as_a_script
+    monkeypatch.setattr(sys, "path", sys.path[2:])  # a folder that is really gone from the path counts
+    assert program_digest() != as_a_script
 
 
 def test_serve_starts_from_the_bodies_a_build_converted(guide):
