@@ -4,9 +4,10 @@
 
 For each size it generates a seeded guide (bench/generate.py) and times, as whole processes, the median of
 --runs runs of: our cold build (no cache), a rebuild with nothing changed, a rebuild after editing one
-exercise, and, with `serve` running, the time from saving an exercise to its rebuilt page being served,
-with the rebuild's own time as `serve` logs it: until the server has the new files (it serves them from
-memory and reloads the pages at once), and until it has also written them to the output folder.
+exercise (and, for scale, a new Python process that only imports the build), and, with `serve` running,
+the time from saving an exercise to its rebuilt page being served, with the rebuild's own time as `serve`
+logs it: until the server has the new files (it serves them from memory and reloads the pages at once),
+and until it has also written them to the output folder.
 It records the peak memory of each process tree (proportional set size, so forked workers' shared pages
 count once). Then it times the same guide as a Hugo, Pelican and MkDocs project, where those are
 installed (`make bench` installs them in .venv-bench), and a plain Python-Markdown + Jinja2 loop, the floor
@@ -152,7 +153,16 @@ def time_ours(root: Path, size: int, runs: int, timeout: float) -> dict[str, Tim
         edit_exercise(content, (run * 7919) % size, f"edited {run}")
         timed(build, one_edit, timeout)
     return {"cold build": cold, "no-change rebuild": unchanged, "one-edit rebuild": one_edit,
-            **time_serve(root, size, runs)}
+            "new process: Python, imports": time_imports(runs, timeout), **time_serve(root, size, runs)}
+
+
+def time_imports(runs: int, timeout: float) -> Timing:
+    """Starting Python and importing the build, which any build in a new process takes before its work: the
+    part of the one-edit rebuild that no cache can spare (`serve` pays it once)."""
+    imports = Timing(note="what every build in a new process takes before its work")
+    for _ in range(runs):
+        timed([sys.executable, "-c", "import exguide.pipeline"], imports, timeout, cwd=PROJECT_DIR)
+    return imports
 
 
 def time_serve(root: Path, size: int, runs: int) -> dict[str, Timing]:

@@ -41,3 +41,10 @@ def test_each_timed_build_starts_from_an_empty_folder_with_the_last_runs_files_m
     run.emptied(site, tmp_path / "never-made")
     aside = [path for path in tmp_path.iterdir() if path.name.startswith(".aside-site-")]
     assert not site.exists() and len(aside) == 1 and (aside[0] / "exercises/index.html").read_text() == "last run"
+
+
+def test_the_import_floor_is_timed_as_a_new_process_that_imports_the_build():
+    import run
+    imports = run.time_imports(runs=2, timeout=60)
+    assert len(imports.seconds) == 2 and all(0 < seconds < 60 for seconds in imports.seconds), imports.note
+    assert run._verdict("new process: Python, imports", 10_000, imports, 12.0) == imports.note
