@@ -50,6 +50,8 @@ def _output_options() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
     options.add_argument("--out", type=Path, default=Path("site"), metavar="DIR",
                          help="the output folder, replaced as a whole (default: site)")
+    options.add_argument("--force", action="store_true",
+                         help="replace the output folder even when it holds files that exguide did not make")
     options.add_argument("--no-pdf", dest="pdfs", action="store_false",
                          help="skip the routines' PDFs, for a faster build")
     return options
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     options = BuildOptions(arguments.content, getattr(arguments, "out", Path("site")), arguments.templates,
                            arguments.drafts, getattr(arguments, "pdfs", False),
                            getattr(arguments, "use_cache", True), getattr(arguments, "jobs", None))
-    usage_error = _check_folders(options)
+    usage_error = _check_folders(options) or (_check_output(options, arguments.force) if "out" in arguments else None)
     if usage_error:
         parser.print_usage(sys.stderr)
         print(f"build.py: error: {usage_error}", file=sys.stderr)
@@ -270,13 +272,26 @@ def run_serve(options: BuildOptions, arguments: argparse.Namespace) -> int:
 
 
 def _check_folders(options: BuildOptions) -> str | None:
-    """Usage mistakes that would make the build fail or destroy something it does not own."""
+    """The content and templates folders must exist."""
     if not options.content_dir.is_dir():
         return f"the content folder '{options.content_dir}' does not exist"
     if not options.template_dir.is_dir():
         return f"the templates folder '{options.template_dir}' does not exist"
+    return None
+
+
+def _check_output(options: BuildOptions, force: bool) -> str | None:
+    """Usage mistakes that would make the build destroy something it does not own: the project, the content,
+    the templates, or a folder of someone else's files (unless `force`)."""
+    from .write import foreign_output
+
     out = options.out_dir.resolve()
+    if out.exists() and not out.is_dir():
+        return f"the output folder '{options.out_dir}' is a file, not a folder; choose another --out"
     for precious in (Path.cwd(), options.content_dir.resolve(), options.template_dir.resolve()):
         if out == precious or out in precious.parents:
             return f"the output folder '{options.out_dir}' would replace '{precious}'; choose another --out"
-    return None
+    for source in (options.content_dir.resolve(), options.template_dir.resolve()):
+        if source in out.parents:
+            return f"the output folder '{options.out_dir}' is inside '{source}'; choose another --out"
+    return None if force else foreign_output(options.out_dir)

@@ -8,13 +8,15 @@ rendered again at the step the PDF needed, so that printing from the browser giv
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
 
-from .problems import PdfEngineMissing
+from .problems import ContentError, PdfEngineMissing, Problem
 from .plan import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
@@ -53,6 +55,7 @@ class RoutinePrinter:
         self._environment = make_environment(template_dir)
         self._folder = tempfile.TemporaryDirectory(prefix="exguide-print-")
         self._workdir = Path(self._folder.name)
+        self._fetcher = _site_files_fetcher(self._workdir)
         for static in plan.static_files:
             if static.path.startswith("assets/"):
                 _put(self._workdir / static.path, static.source.read_bytes())
@@ -65,10 +68,51 @@ class RoutinePrinter:
 
     def print(self, page: Page) -> tuple[Page, dict[str, bytes]]:
         """The routine's PDFs and page, at the type step where its sheet fits; the page with that step."""
-        return _print_routine(page, self._environment, self._workdir)
+        printed = _print_routine(page, self._environment, self._workdir, self._fetcher)
+        refused, self._fetcher.refused = self._fetcher.refused, []
+        if refused:
+            raise ContentError(_refusal(page.context["routine"], address) for address in dict.fromkeys(refused))
+        return printed
 
 
-def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[str, bytes]]:
+def _site_files_fetcher(workdir: Path):
+    """A WeasyPrint URL fetcher that gives the layout the site's own files (those copied into `workdir`) and
+    `data:` addresses, and nothing else: a routine's text may not attach the build machine's files to its
+    PDF, nor make the build send requests. What it refuses, it keeps in `refused`."""
+    from weasyprint.urls import URLFetcher
+
+    root = os.path.realpath(workdir) + os.sep
+
+    class SiteFilesFetcher(URLFetcher):
+        def fetch(self, url: str, headers=None):
+            address = urlsplit(url)
+            if address.scheme == "data" or address.scheme == "file" and not address.netloc and \
+                    os.path.realpath(url2pathname(address.path)).startswith(root):
+                return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"refused: {url}")
+
+    fetcher = SiteFilesFetcher(allowed_protocols={"file", "data"})
+    fetcher.refused = []
+    return fetcher
+
+
+def _refusal(routine, address: str) -> Problem:
+    """The problem of a PDF that would take in `address`, at the first line of the routine's or its exercises'
+    files that names it."""
+    for source in (routine.source, *(item.exercise.source for item in routine.items)):
+        lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, 1):
+            if address in line or address.removeprefix("file://") in line:
+                return Problem(source, number, _REFUSED.format(address=address))
+    return Problem(routine.source, 1, _REFUSED.format(address=address))
+
+
+_REFUSED = ("the routine's PDF would take in '{address}', which is not one of the guide's files; a PDF shows only "
+            "the guide's own pictures and links to other addresses (write a plain link, without rel=\"attachment\")")
+
+
+def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Page, dict[str, bytes]]:
     """Shrink the sheet until both papers give one page, or the floor is reached."""
     routine = page.context["routine"]
     level = page.context["sheet"].level
@@ -76,7 +120,7 @@ def _print_routine(page: Page, environment, workdir: Path) -> tuple[Page, dict[s
         page = _with_sheet(page, level=level)
         html = bytes(render_page(environment, page)).decode("utf-8")
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
-        documents = {paper: _layout(workdir, page.path, printable, paper) for paper in PAPERS}
+        documents = {paper: _layout(workdir, page.path, printable, paper, fetcher) for paper in PAPERS}
         fits = all(len(document.pages) == 1 for document in documents.values())
         if fits or level == len(SIZES_PT) - 1:
             break
@@ -101,12 +145,12 @@ def _public_links(html: str, page_url: str | None) -> str:
     return re.sub(r'<a href="([^"#][^"]*)">', public, html)
 
 
-def _layout(workdir: Path, path: str, html: bytes, paper: str):
+def _layout(workdir: Path, path: str, html: bytes, paper: str, fetcher):
     source = workdir / path
     _put(source, html)
     weasyprint = _weasyprint()
     paper_size = weasyprint.CSS(string=f"@page {{ size: {paper}; }}")
-    return weasyprint.HTML(filename=str(source)).render(stylesheets=[paper_size])
+    return weasyprint.HTML(filename=str(source), url_fetcher=fetcher).render(stylesheets=[paper_size])
 
 
 def _put(path: Path, data: bytes) -> None:

@@ -138,8 +138,12 @@ def _files(folder: Path) -> list[tuple[str, str]]:
     return found
 
 
+OUTPUT_MARK = ".exguide"  # the file that marks a folder as exguide's output, which a build may replace
+
+
 def output_files(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `folder` by its site path, with its size and modification time in nanoseconds."""
+    """Every file under `folder` by its site path, with its size and modification time in nanoseconds; but
+    the OUTPUT_MARK, which is no page of the site."""
     found: dict[str, tuple[int, int]] = {}
     waiting: list[tuple[str | Path, str]] = [(folder, "")]
     while waiting:
@@ -148,7 +152,7 @@ def output_files(folder: Path) -> dict[str, tuple[int, int]]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     waiting.append((entry.path, f"{prefix}{entry.name}/"))
-                else:
+                elif prefix or entry.name != OUTPUT_MARK:
                     status = entry.stat(follow_symlinks=False)
                     found[prefix + entry.name] = (status.st_size, status.st_mtime_ns)
     return found

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Collection, Sequence, Union
 
-from .store import output_files
+from .store import OUTPUT_MARK, output_files
 
 
 class Pieces:
@@ -71,6 +71,30 @@ def write_site(files: dict[str, FileData], out_dir: Path) -> None:
         output.discard()
 
 
+_MARK_TEXT = b"exguide made this folder, and replaces every file in it at each build.\n"
+
+
+def mark_output(out_dir: Path) -> None:
+    """Mark `out_dir` as exguide's output, so that later builds know they may replace it."""
+    mark = out_dir / OUTPUT_MARK
+    if not mark.is_file():
+        mark.write_bytes(_MARK_TEXT)
+
+
+def foreign_output(out_dir: Path) -> str | None:
+    """Why a build must not replace the folder `out_dir`, or None: it holds files that exguide did not make
+    (it has no OUTPUT_MARK), which replacing it would destroy."""
+    if not out_dir.is_dir() or (out_dir / OUTPUT_MARK).is_file():
+        return None
+    for parent, folders, names in os.walk(out_dir):
+        folders.sort()
+        if names:
+            example = os.path.relpath(os.path.join(parent, sorted(names)[0]), out_dir)
+            return (f"the output folder '{out_dir}' holds files that exguide did not make (such as '{example}'); "
+                    "choose an empty or new folder, or add --force to replace it")
+    return None
+
+
 def _checked(site_path: str) -> PurePosixPath:
     path = PurePosixPath(site_path)
     if path.is_absolute() or ".." in path.parts or not path.parts:
@@ -111,6 +135,7 @@ def update_site(files: dict[str, FileData], out_dir: Path, previous: dict[str, F
     if not out_dir.is_dir():
         write_site(files, out_dir)
         return sorted(files)
+    mark_output(out_dir)
     if previous is None:
         previous, changed = {}, _differing_from_folder(files, out_dir)
     changed = changed_files(files, previous) if changed is None else changed
@@ -191,8 +216,10 @@ class StagedOutput:
         output folder that is not among those `made`, as a whole-folder swap would. `present`: the folder's
         files, when the caller has looked already (walking 10,000 folders again took 0.15 s)."""
         if self.replace_all:
+            mark_output(self.staging)
             _swap(self.staging, self.out_dir)
             return
+        mark_output(self.out_dir)  # a folder that --force gave the build
         for site_path in sorted(staged):
             target = self.out_dir / site_path
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,59 @@ def test_the_output_folder_never_replaces_the_project_or_content(run_build, tmp_
     assert (tmp_path / "content" / "guide.yaml").is_file()
 
 
+@pytest.mark.parametrize("out", ["content/exercises", "content/images/site"])
+def test_the_output_folder_is_never_inside_the_content(run_build, tmp_path, out):
+    make_guide(tmp_path)
+    before = sorted((tmp_path / "content").rglob("*"))
+    result = run_build("--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"build.py: error: the output folder '{out}' is inside "
+                                  f"'{tmp_path / 'content'}'; choose another --out\n")
+    assert sorted((tmp_path / "content").rglob("*")) == before
+
+
+def test_the_output_folder_is_never_inside_the_templates(run_build, tmp_path):
+    make_guide(tmp_path)
+    result = run_build("--out", str(PROJECT_DIR / "templates" / "assets"))
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"is inside '{PROJECT_DIR / 'templates'}'; choose another --out\n")
+    assert (PROJECT_DIR / "templates" / "assets" / "style.css").is_file()
+
+
+def test_an_output_folder_of_other_files_is_kept_unless_forced(run_build, tmp_path):
+    make_guide(tmp_path)
+    thesis = tmp_path / "x" / "docs" / "thesis.txt"
+    thesis.parent.mkdir(parents=True)
+    thesis.write_text("four years of work")
+    result = run_build("--out", "x")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("build.py: error: the output folder 'x' holds files that exguide did not make "
+                                  "(such as 'docs/thesis.txt'); choose an empty or new folder, or add --force "
+                                  "to replace it\n")
+    assert thesis.read_text() == "four years of work"
+    assert run_build("--out", "x", "--no-pdf", "--force").exit_code == 0
+    assert not thesis.exists() and (tmp_path / "x" / "index.html").is_file()
+    assert run_build("--out", "x", "--no-pdf").exit_code == 0  # its own output now: no --force needed
+
+
+def test_an_empty_output_folder_or_a_built_one_needs_no_force(run_build, tmp_path):
+    make_guide(tmp_path)
+    (tmp_path / "empty" / "nothing-inside").mkdir(parents=True)
+    assert run_build("--out", "empty", "--no-pdf").exit_code == 0
+    assert run_build("--out", "empty", "--no-pdf", "--no-cache").exit_code == 0
+
+
+def test_an_output_folder_that_is_a_file_is_a_usage_error(run_build, tmp_path):
+    make_guide(tmp_path)
+    (tmp_path / "afile").write_text("not a folder")
+    result = run_build("--out", "afile", "--force")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("build.py: error: the output folder 'afile' is a file, not a folder; "
+                                  "choose another --out\n")
+    assert (tmp_path / "afile").read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "content"]
+
+
 def test_build_is_the_default_command_and_uses_content_and_site(run_build, tmp_path):
     make_guide(tmp_path)
     result = run_build()

@@ -76,3 +76,43 @@ def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
     for name in ("routines/limit.pdf", "routines/limit-letter.pdf"):
         from io import BytesIO
         assert len(PdfReader(BytesIO(printed[name])).pages) == 1
+
+
+def test_a_pdf_takes_in_no_file_from_outside_the_site_and_fetches_nothing(run_build, tmp_path):
+    """An attachment of a machine's file, and a picture on a server, are refused with their path:line; the
+    server is never asked."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        content = make_guide(tmp_path)
+        picture = f"http://127.0.0.1:{server.server_port}/x.png"
+        calf = (content / "exercises/calf-raise.md").read_text()
+        (content / "exercises/calf-raise.md").write_text(calf + f'4. Look <img src="{picture}" alt="x">\n')
+        lunge = (content / "exercises/hip-flexor-lunge.md").read_text()
+        (content / "exercises/hip-flexor-lunge.md").write_text(
+            lunge + '3. Read <a rel="attachment" href="file:///etc/passwd">the notes</a>.\n')
+        result = run_build("--content", str(content))
+    finally:
+        server.shutdown()
+        server.server_close()
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1
+    assert lines[0].startswith(f"content/exercises/calf-raise.md:{len(calf.splitlines()) + 1}: the routine's "
+                               f"PDF would take in '{picture}', which is not one of the guide's files")
+    assert lines[1].startswith(f"content/exercises/hip-flexor-lunge.md:{len(lunge.splitlines()) + 1}: the "
+                               "routine's PDF would take in 'file:///etc/passwd'")
+    assert requests == []
+    assert not (tmp_path / "site").exists()
