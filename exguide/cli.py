@@ -188,11 +188,17 @@ def run_check(options: BuildOptions, strict: bool) -> int:
 
 
 def run_build(options: BuildOptions) -> int:
+    from .files import check_content_files
     from .store import BuildStore  # light: a build with nothing to do answers before the rest loads
 
     started = time.perf_counter()
     store = BuildStore(options)
     if options.use_cache:
+        try:
+            check_content_files(options.content_dir)  # before the survey reads them
+        except ContentError as error:
+            return _report_errors(error, "Build failed with {errors}; "
+                                         f"{display_path(options.out_dir)}/ was left as it was.")
         store.survey()
         if store.up_to_date():
             return _report_build(options, store.unchanged_result(started))

@@ -14,13 +14,14 @@ from .assemble import Carryover, load_guide, read_in_workers
 from .blocks import keep_only
 from .body import BodyRenderer
 from .cache import Memo
+from .files import check_content_files
 from .fingerprint import Fingerprinter, digest_bytes
 from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines
 from .plan import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path, plan_site, sheet_warnings
-from .problems import Problem
+from .problems import ContentError, Problem
 from .search import KeptWeights, SearchIndex
 from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
     render_into_folder
@@ -60,6 +61,7 @@ class Builder:
         self.pages = SiteRenderer(options.template_dir, options.workers)
         self.memo = Memo(keep=rebuilds)
         self._finished = True  # whether the last plan got to its end
+        self._all_checked = False  # whether every content file was found safe to read, so that changes suffice
         self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
         self._search_weights: KeptWeights | None = None  # for a build: those an earlier one left, and its own
         self._search_index: SearchIndex | None = None  # for a build: the one it brings up to date and keeps
@@ -91,6 +93,10 @@ class Builder:
         """Do ahead what a first build reads: take the Markdown bodies that earlier builds converted (kept
         beside the output folder), and read and convert the rest in worker processes when the guide is big.
         `serve` calls it before it starts any thread, since the workers are forked."""
+        try:
+            self._check_files(None)
+        except ContentError:
+            return  # the first build reports it
         if self.options.use_cache:
             self.bodies.cache.remember(BuildStore(self.options).bodies())
         workers = worker_count(self.options.workers, self._sources())
@@ -118,6 +124,7 @@ class Builder:
         if changes is not None:  # the templates are not the reader's: an edit of one must not read content again
             templates = os.path.realpath(self.options.template_dir) + os.sep
             changes = [path for path in changes if not os.path.realpath(path).startswith(templates)]
+        self._check_files(changes)
         self.reader.changed(changes)
         guide, plan = self._plan(every_file=changes is None)
         files = self.pages.render(plan)
@@ -125,6 +132,13 @@ class Builder:
             printed, plan = print_routines(plan, self.options.template_dir)
             files.update(printed)
         return RenderedSite(guide, plan.links, files, plan.html_pages, sheet_warnings(plan.pages), plan.pdf_paths)
+
+    def _check_files(self, changes: Collection[str] | None) -> None:
+        """Refuse to read content files that lead outside the content folder or are no files (see
+        check_content_files): every file once, then those a watcher says changed."""
+        self._all_checked = self._all_checked and changes is not None
+        check_content_files(self.options.content_dir, changes if self._all_checked else None)
+        self._all_checked = True
 
     def check(self) -> tuple[Guide, SitePlan]:
         """The guide and its plan, with every page rendered (in one process per core for a big guide) and
@@ -138,6 +152,7 @@ class Builder:
         """The guide and its plan, every file read again (but those whose exercises the `carryover` brings),
         in one process per core for a big guide."""
         self.progress("Reading", 0, 0)
+        self._check_files(None)
         self.reader.changed(None)
         unread = self._unchanged(carryover)
         return self._plan(worker_count(self.options.workers, self._sources() - len(unread)), carryover=carryover,

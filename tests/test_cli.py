@@ -111,11 +111,42 @@ def test_the_script_runs_from_any_folder(tmp_path):
 
 def test_an_unreadable_file_is_reported_not_a_traceback(run_build, tmp_path):
     content = make_guide(tmp_path)
-    (content / "exercises" / "moved.md").symlink_to(tmp_path / "elsewhere.md")  # a link whose file has gone
+    (content / "exercises" / "moved.md").symlink_to(content / "gone.md")  # a link whose file has gone
     result = run_build()
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "content/exercises/moved.md:1: the file cannot be read: No such file or directory\n")
+
+
+def test_links_that_lead_outside_the_content_are_refused(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    (tmp_path / "secret.txt").write_text("the build machine's secret")
+    (content / "images").mkdir()
+    (content / "images" / "passwd.txt").symlink_to(tmp_path / "secret.txt")
+    (content / "exercises" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    (content / "exercises" / "here.md").symlink_to(content / "exercises" / "calf-raise.md")  # inside: fine
+    for command in (("build",), ("build", "--no-cache"), ("check",)):
+        result = run_build(*command)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[:2] == [
+            "content/exercises/elsewhere:1: the symbolic link leads outside content/; copy the file into the "
+            "content folder instead",
+            "content/images/passwd.txt:1: the symbolic link leads outside content/; copy the file into the "
+            "content folder instead"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_fifo_in_the_content_is_refused_not_read(tmp_path):
+    """In a process of its own: reading the FIFO would wait for ever."""
+    import os
+    content = make_guide(tmp_path)
+    os.mkfifo(content / "exercises" / "pipe.md")
+    result = subprocess.run([sys.executable, str(PROJECT_DIR / "build.py"), "build"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("content/exercises/pipe.md:1: this is not a file but a special one (a FIFO, "
+                                    "a socket or a device), which the build does not read; remove it from the "
+                                    "content folder\n")
 
 
 def test_an_unwritable_output_folder_is_reported_not_a_traceback(run_build, tmp_path):
