@@ -158,7 +158,7 @@ def run_import(arguments: argparse.Namespace) -> int:
         report = import_free_exercise_db(arguments.file, arguments.into, arguments.muscles)
     except ContentError as error:
         return _report_errors(error, "Import failed with {errors}.")
-    except (ValueError, KeyError, TypeError) as error:  # not JSON, or not that data set's shape
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # not JSON, or not that data set's shape
         print(f"build.py import: error: {arguments.file} is not a free-exercise-db data set ({error})",
               file=sys.stderr)
         return EXIT_CONTENT

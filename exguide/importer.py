@@ -71,6 +71,11 @@ def _unique(slug: str, taken: set[str]) -> str:
 def exercise_file(entry: dict, catalogue: MuscleCatalogue, report: ImportReport) -> str | None:
     """The exercise's Markdown file, or None when it cannot be one (no steps, no known muscle)."""
     name = entry["name"]
+    problem = next((f"{name}: '{key}' is not a list of text" for key in _TEXT_LISTS if not _texts(entry.get(key))),
+                   None)
+    if problem:
+        report.skipped.append(problem)
+        return None
     steps = [step.strip() for step in entry.get("instructions") or [] if step.strip()]
     primary = _muscles(entry.get("primaryMuscles") or [], catalogue, report)
     if not steps or not primary:
@@ -93,6 +98,14 @@ def exercise_file(entry: dict, catalogue: MuscleCatalogue, report: ImportReport)
     front_matter = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     body = "\n".join(f"{number}. {_plain_markdown(step)}" for number, step in enumerate(steps, 1))
     return f"---\n{front_matter}---\n## Steps\n\n{body}\n"
+
+
+_TEXT_LISTS = ("instructions", "primaryMuscles", "secondaryMuscles")
+
+
+def _texts(value: object) -> bool:
+    """Whether `value` is a list of text, or nothing (null), as the data set's lists are."""
+    return value is None or isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _muscles(names: list[str], catalogue: MuscleCatalogue, report: ImportReport) -> list[str]:

@@ -18,7 +18,10 @@ class NewFileError(Exception):
 
 def new_file(kind: str, title: str, content_dir: Path, template_dir: Path) -> Path:
     """Write content/<kind>s/<slug>.md from templates/new/<kind>.md; never over an existing file."""
-    slug = slugify(title)
+    if not title.isprintable():  # the command line's bytes that are not UTF-8 come as lone surrogates
+        raise NewFileError("the title holds characters that are not text (a control character, or bytes that "
+                           "are not UTF-8); type it again")
+    slug = slugify(title, max_length=SLUG_MOST, word_boundary=True)
     if not slug:
         raise NewFileError(f"the title '{title}' has no letters or digits to make a file name from")
     path = content_dir / f"{kind}s" / f"{slug}.md"
@@ -28,11 +31,14 @@ def new_file(kind: str, title: str, content_dir: Path, template_dir: Path) -> Pa
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     values = {"title": json.dumps(title, ensure_ascii=False),  # a YAML string whatever the title holds
               "muscle": _first_group(content_dir), "exercise": _first_exercise(content_dir)}
-    text = environment.get_template(f"{kind}.md").render(values)
+    data = environment.get_template(f"{kind}.md").render(values).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as file:  # "x": fails rather than overwrite a file made meanwhile
-        file.write(text)
+    with path.open("xb") as file:  # "x": fails rather than overwrite a file made meanwhile
+        file.write(data)
     return path
+
+
+SLUG_MOST = 80  # characters of a file name made from a title: a long title still makes a name a system takes
 
 
 def _first_group(content_dir: Path) -> str:

@@ -279,7 +279,7 @@ def explain(detail: dict, model: type[BaseModel]) -> str:
         choices = re.findall(r"'([^']*)'", detail["ctx"]["expected"])
         hint = suggestion(str(value), choices) or f"; write one of: {', '.join(choices)}"
         return f"unknown {location[-1]} '{value}'{hint}"
-    if kind in ("string_type", "string_too_short") and value in (None, ""):
+    if kind in ("string_type", "string_too_short") and (value is None or isinstance(value, str) and not value.strip()):
         return f"{name} is empty; write its value after the colon"
     if kind in _TYPE_WORDS:
         return f"{name} must be {_TYPE_WORDS[kind]}, not {_shown(value)}"

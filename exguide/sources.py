@@ -260,19 +260,70 @@ def parse_yaml(text: str, path: Path, first_line: int) -> tuple[Any, LineMap]:
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
+        problems: list[Problem] = []
+        if node is not None:
+            _check_nodes(node, path, first_line)
+            _find_repeated_keys(node, path, first_line, problems)  # before a << merge adds keys to its mapping
+        if problems:
+            raise ContentError(problems)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
         raise ContentError([Problem(path, line, f"YAML syntax error: {_yaml_problem(error)}")]) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as a control character
+        line = first_line + text[: error.position].count("\n")
+        raise ContentError([Problem(path, line, f"the character U+{error.character:04X} is not allowed in YAML; "
+                                                "remove it")]) from None
+    except RecursionError:
+        raise ContentError([Problem(path, first_line, "the YAML is nested too deeply; "
+                                                      "write it with fewer levels")]) from None
+    except ValueError as error:  # a date such as 2024-13-45
+        raise ContentError([Problem(path, first_line, f"a value cannot be read ({error}); "
+                                                      "put it in quotes if it is text")]) from None
     finally:
         loader.dispose()
-    problems: list[Problem] = []
-    if node is not None:
-        _find_repeated_keys(node, path, first_line, problems)
-    if problems:
-        raise ContentError(problems)
     return data, LineMap(first_line, text)
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
+                        ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge"))
+_INT = "tag:yaml.org,2002:int"
+DIGITS_MOST = 100  # Python reads no integer of more than 4,300 digits, and a guide needs a few
+NODES_MOST = 10_000  # a front matter has tens of values, the bundled muscles.yaml about 400
+
+
+def _check_nodes(root: yaml.Node, path: Path, first_line: int) -> None:
+    """Refuse what YAML allows but a guide never needs, and what would hang or crash the build: tags other than
+    the plain ones (a `!!set` has no order), an alias inside itself, and aliases that expand to more than
+    NODES_MOST values (a few nested ones make millions)."""
+    count = 0
+    inside: set[int] = set()
+
+    def visit(node: yaml.Node) -> None:
+        nonlocal count
+        count += 1
+        where = first_line + node.start_mark.line
+        if count > NODES_MOST:
+            raise ContentError([Problem(path, where, f"the YAML holds more than {NODES_MOST:,} values once its "
+                                                     "aliases (*name) are expanded; write the values out")])
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ContentError([Problem(path, where, f"the YAML tag '{tag}' is not supported; write plain text, "
+                                                     "numbers, lists (- item) and keys (key: value)")])
+        if node.tag == _INT and len(node.value) > DIGITS_MOST:
+            raise ContentError([Problem(path, where, f"a number of {len(node.value):,} digits; put it in quotes if "
+                                                     "it is text")])
+        if id(node) in inside:
+            raise ContentError([Problem(path, where, "an alias (*name) refers to the value it is inside of")])
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else \
+            node.value if isinstance(node, yaml.SequenceNode) else ()
+        inside.add(id(node))
+        for child in children:
+            visit(child)
+        inside.discard(id(node))
+
+    visit(root)
 
 
 # Our own words for the common YAML mistakes, whichever of PyYAML's two parsers reports them.
@@ -296,14 +347,26 @@ def _find_repeated_keys(node: yaml.Node, path: Path, first_line: int, problems: 
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
-            if key_node.value in seen:
+            if key_node.tag not in _KEY_TAGS:
+                problems.append(Problem(path, first_line + key_node.start_mark.line,
+                                        f"the key '{_key_text(key_node)}' is not a word; write keys such as 'title:'"))
+            elif key_node.value in seen:
                 problems.append(Problem(path, first_line + key_node.start_mark.line,
                                         f"the key '{key_node.value}' appears twice; keep only one"))
-            seen.add(key_node.value)
+            else:
+                seen.add(key_node.value)
             _find_repeated_keys(value_node, path, first_line, problems)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             _find_repeated_keys(item, path, first_line, problems)
+
+
+_KEY_TAGS = frozenset(("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge"))
+
+
+def _key_text(node: yaml.Node) -> str:
+    return node.value if isinstance(node, yaml.ScalarNode) else "[...]" if isinstance(node, yaml.SequenceNode) \
+        else "{...}"
 
 
 def _map_lines(node: yaml.Node, location: tuple, lines: dict, first_line: int) -> None:

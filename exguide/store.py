@@ -224,7 +224,7 @@ class BuildStore:
                 return None
             outputs = {path: OutputRecord(*record) for path, record in data["outputs"].items()}
             return Manifest(data["inputs"], outputs, data["pages"], [tuple(w) for w in data["warnings"]])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # none, or not of the shape it was saved in
             return None
 
     def survey(self) -> None:

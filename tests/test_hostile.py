@@ -1,0 +1,98 @@
+"""Content, arguments and caches that a careless or hostile hand wrote: a clear message and exit 1 or 2,
+never a traceback, and the last good site untouched."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import make_guide, read_tree
+from exguide.cli import main
+
+
+def test_a_yaml_merge_builds_with_the_values_it_overrides(run_build, tmp_path):
+    make_guide(tmp_path, {"exercises/merged.md": "---\ntitle: Merged\nsummary: Merges.\nmuscles: [calves]\n"
+                                                 "dose:\n  <<: {sets: 2, reps: 5}\n  reps: 12\n---\n1. Go.\n"})
+    result = run_build("--no-pdf")
+    assert result.exit_code == 0, result.stderr
+    assert "2 sets of 12 reps" in (tmp_path / "site/exercises/merged/index.html").read_text()
+
+
+def test_new_makes_a_short_file_name_from_a_long_title(run_build, tmp_path):
+    make_guide(tmp_path)
+    result = run_build("new", "exercise", "word " * 100)
+    assert result.exit_code == 0
+    assert result.stdout == f"Created content/exercises/{'-'.join(['word'] * 16)}.md\n"
+
+
+def test_new_refuses_a_title_that_is_not_text_and_leaves_no_file(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    before = sorted(content.rglob("*"))
+    for title in ("Bad \udcff byte", "Two\nlines"):
+        result = run_build("new", "exercise", title)
+        assert result.exit_code == 1
+        assert result.stderr == ("build.py new: error: the title holds characters that are not text (a control "
+                                 "character, or bytes that are not UTF-8); type it again\n")
+    assert sorted(content.rglob("*")) == before
+
+
+def test_import_skips_entries_whose_lists_are_not_text(run_build, tmp_path):
+    entries = [{"id": "a", "name": "A", "instructions": [1], "primaryMuscles": ["calves"]},
+               {"id": "b", "name": "B", "instructions": ["Rise."], "primaryMuscles": [None]},
+               {"id": "c", "name": "C", "instructions": ["Rise."], "primaryMuscles": ["calves"]}]
+    (tmp_path / "data.json").write_text(json.dumps(entries))
+    make_guide(tmp_path)
+    result = run_build("import", "free-exercise-db", "data.json", "--into", "imported",
+                       "--muscles", "content/muscles.yaml")
+    assert result.exit_code == 0
+    assert result.stderr == "  skipped A: 'instructions' is not a list of text\n" \
+                            "  skipped B: 'primaryMuscles' is not a list of text\n"
+    assert sorted(p.name for p in (tmp_path / "imported/exercises").iterdir()) == ["c.md"]
+
+
+def test_a_manifest_of_another_shape_means_a_clean_build(run_build, tmp_path):
+    make_guide(tmp_path)
+    assert run_build("--no-pdf").exit_code == 0
+    clean = read_tree(tmp_path / "site")
+    manifest = tmp_path / ".site-cache/manifest.json"
+    saved = json.loads(manifest.read_text())
+    for change in ({"outputs": [1]}, {"outputs": {"index.html": 5}}, {"warnings": [5]}, {"inputs": None}):
+        manifest.write_text(json.dumps({**saved, **change}))
+        result = run_build("--no-pdf")
+        assert result.exit_code == 0, result.stderr
+        assert read_tree(tmp_path / "site") == clean
+
+
+# What an author, a colleague's bad merge or a fuzzer puts in front matter: YAML's own marks, control
+# characters, tabs, long digits, other scripts.
+_PIECES = st.sampled_from(["&a ", "*a", "!!set ", "!!binary ", "<<: ", "? ", "- ", ": ", "[", "]", "{", "}", "#",
+                           "|", ">", "'", '"', "\t", "\n", "\n  ", "\x00", "\x07", "\x1b", "\ufeff", "9" * 50,
+                           "reps: ", "muscles: ", "title: ", "股四头肌", "%YAML 1.1\n", "---", "\\", "@", "`"])
+_FRAGMENTS = st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=8).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.integers(min_value=0, max_value=200), cut=st.integers(min_value=0, max_value=8),
+       fragment=_FRAGMENTS)
+def test_fuzzed_front_matter_builds_or_fails_cleanly(tmp_path_factory, where, cut, fragment):
+    root = tmp_path_factory.mktemp("fuzz")
+    content = make_guide(root)
+    out = root / "site"
+    assert _build(content, out) == 0
+    before = read_tree(out)
+    exercise = content / "exercises/calf-raise.md"
+    text = exercise.read_text()
+    where = min(where, text.index("\n---", 3))  # inside the front matter
+    exercise.write_bytes((text[:where] + fragment + text[where + cut:]).encode("utf-8", "surrogatepass"))
+    code = _build(content, out)
+    assert code in (0, 1)
+    if code == 1:
+        assert read_tree(out) == before
+
+
+def _build(content, out) -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(["build", "--content", str(content), "--out", str(out), "--no-pdf"])
