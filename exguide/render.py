@@ -27,6 +27,11 @@ from .templates import TemplateDigests
 from .write import FileData, Pieces, stage_file
 
 
+def _escaped(template_name: str | None) -> bool:
+    """Every template is HTML-escaped but plain text (robots.txt), where an escaped '&' would be wrong."""
+    return template_name is None or not template_name.endswith(".txt")
+
+
 def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2.Environment:
     """The templates' environment; `compiled`: a folder where compiled templates are kept for other processes."""
     if compiled is not None:
@@ -34,7 +39,7 @@ def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2
     environment = _Environment(
         loader=jinja2.FileSystemLoader(template_dir),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
-        autoescape=True,
+        autoescape=_escaped,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

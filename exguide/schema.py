@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from .problems import ContentError, Problem, did_you_mean, suggestion
 from .sources import SourceDocument
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "$" would let a name end with a newline
 
 Text = Annotated[str, Field(strict=True), StringConstraints(strip_whitespace=True, min_length=1)]
 Count = Annotated[StrictInt, Field(gt=0)]
@@ -32,7 +32,7 @@ def _check_slug(value: Any) -> Any:
 
 
 def _check_base_url(value: Any) -> Any:
-    if isinstance(value, str) and not re.match(r"^https?://[^\s/]+", value):
+    if isinstance(value, str) and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", value):
         raise PydanticCustomError(
             "base_url", "'{value}' is not a web address; write it in full, like 'https://example.org/guide/'",
             {"value": value})
@@ -40,7 +40,7 @@ def _check_base_url(value: Any) -> Any:
 
 
 def _check_language(value: Any) -> Any:
-    if isinstance(value, str) and not re.match(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$", value):
+    if isinstance(value, str) and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*", value):
         raise PydanticCustomError(
             "language", "'{value}' is not a language code; write one such as 'en', 'fr' or 'pt-BR'",
             {"value": value})

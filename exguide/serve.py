@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import gc
 import html
+import ipaddress
 import logging
 import mimetypes
+import re
 import signal
+import socket
 import threading
 import time
+import traceback
 import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +30,8 @@ from typing import Callable, Collection
 import watchfiles
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import ioloop, web
-from tornado.websocket import WebSocketClosedError
+from tornado.routing import HostMatches
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .pipeline import Builder, BuildOptions
 from .problems import ContentError, Problem
@@ -47,6 +52,10 @@ class ServeState:
     generation: int = 0  # counts the builds that changed what pages show
 
 
+_CRASHED = ("the build stopped on an error of exguide's own ({error}); the terminal shows where. Please "
+            "report it; saving a file tries again")
+
+
 class Rebuilder:
     """Rebuilds after saves, keeping the last good site in place when the content is broken."""
 
@@ -62,7 +71,14 @@ class Rebuilder:
         `ready` is told what changed as soon as the server serves the new files, from memory, before
         they are written to the output folder."""
         with self._lock:
-            return self._rebuild(with_pdfs, changes, ready)
+            try:
+                return self._rebuild(with_pdfs, changes, ready)
+            except Exception as error:  # a bug of ours, or a full disk: the watcher must live on, and say it
+                self.log(traceback.format_exc().rstrip())
+                self.state.problems = [Problem(self.builder.options.content_dir, 1, _CRASHED.format(
+                    error=f"{type(error).__name__}: {error}"))]
+                self.builder = Builder(self.builder.options)  # what it kept may be half made: start afresh
+                return []
 
     def _rebuild(self, with_pdfs: bool, changes: Collection[str] | None,
                  ready: Callable[[list[str]], None]) -> list[str]:
@@ -100,14 +116,29 @@ class Rebuilder:
 
 
 def make_application(out_dir: Path, state: ServeState, port: int) -> web.Application:
-    """The pages of `out_dir` with the reload client injected, and livereload's websocket."""
-    return web.Application([
-        (r"/livereload", LiveReloadHandler),
+    """The pages of `out_dir` with the reload client injected, and livereload's websocket; for requests that
+    name this computer, by an address or a local name, only: a web page elsewhere that points a name of its
+    own at 127.0.0.1 ("DNS rebinding") must not read the guide, nor listen to its reloads."""
+    return web.Application([(HostMatches(_local_hosts()), [
+        (r"/livereload", SameOriginReloadHandler),
         (r"/livereload.js", LiveReloadJSHandler),
         (r"/__exguide_generation", GenerationHandler, {"state": state}),
         (r"/(.*)", SiteHandler, {"path": str(out_dir), "default_filename": "index.html",
                                  "state": state, "port": port}),
-    ])
+    ])])
+
+
+def _local_hosts() -> str:
+    """The host names a request may give: an IP address, localhost, or this computer's own name."""
+    own = re.escape(socket.gethostname().lower())
+    return rf"(localhost|.+\.localhost|[0-9.]+|\[[0-9a-f:.]+\]|{own}(\.local)?)$"
+
+
+class SameOriginReloadHandler(LiveReloadHandler):
+    """livereload's websocket, for pages of this server only (livereload's own takes any origin)."""
+
+    def check_origin(self, origin: str) -> bool:
+        return WebSocketHandler.check_origin(self, origin)
 
 
 class GenerationHandler(web.RequestHandler):
@@ -131,6 +162,8 @@ class SiteHandler(web.StaticFileHandler):
     async def get(self, path: str, include_body: bool = True) -> None:
         """A file of the last build from memory, where the server has it: a rebuild's files are served
         (and the pages reloaded) before they are written to the folder. Anything else from the folder."""
+        if "\0" in path:  # no file has such a name, and the file system refuses to look one up
+            raise web.HTTPError(404)
         files = self.state.files or {}
         site_path = path + "index.html" if path == "" or path.endswith("/") else path
         data = files.get(site_path)
@@ -237,6 +270,9 @@ class DevServer:
         server = make_application(self.options.out_dir, self.state, self.port).listen(self.port, self.host)
         url = f"http://{self.host}:{self.port}/"
         self.log(f"Serving {self.options.out_dir} at {url} (Ctrl-C to stop)")
+        if not _loopback(self.host):
+            self.log(f"Warning: on {self.host}, every computer that can reach this one can read the guide; "
+                     "--host 127.0.0.1 keeps it to this computer")
         if open_browser:
             webbrowser.open(url)
         if threading.current_thread() is threading.main_thread():
@@ -301,6 +337,13 @@ class DevServer:
         self.state.generation += 1
         if self._loop is not None:
             self._loop.add_callback(reload_pages)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        return False
 
 
 def reload_pages() -> None:

@@ -96,3 +96,57 @@ def test_fuzzed_front_matter_builds_or_fails_cleanly(tmp_path_factory, where, cu
 def _build(content, out) -> int:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return main(["build", "--content", str(content), "--out", str(out), "--no-pdf"])
+
+
+def test_a_rebuild_that_raises_shows_over_the_page_and_the_next_save_rebuilds(tmp_path, monkeypatch):
+    """Whatever a rebuild raises (here: a bug planted in the plan) ends in the overlay and the terminal, and
+    the watcher's next rebuild works."""
+    import exguide.pipeline
+    from exguide.options import BuildOptions
+    from exguide.serve import Rebuilder, ServeState
+
+    content = make_guide(tmp_path)
+    real_plan_site = exguide.pipeline.plan_site
+
+    def planted_bug(guide, *args, **kwargs):
+        if any(exercise.title == "Crash" for exercise in guide.exercises):
+            raise RuntimeError("planted")
+        return real_plan_site(guide, *args, **kwargs)
+
+    monkeypatch.setattr(exguide.pipeline, "plan_site", planted_bug)
+    lines: list[str] = []
+    state = ServeState()
+    rebuilder = Rebuilder(exguide.pipeline.Builder(BuildOptions(content, tmp_path / "site", pdfs=False)), state,
+                          lines.append)
+    assert rebuilder.rebuild(changes=()) != []
+    exercise = content / "exercises/calf-raise.md"
+    exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Crash"))
+    assert rebuilder.rebuild(changes=[str(exercise)]) == []
+    assert [problem.format() for problem in state.problems] == [
+        f"{content}:1: the build stopped on an error of exguide's own (RuntimeError: planted); the terminal "
+        "shows where. Please report it; saving a file tries again"]
+    assert "Traceback" in lines[-1] and "RuntimeError: planted" in lines[-1]
+    exercise.write_text(exercise.read_text().replace("title: Crash", "title: Calf lift"))
+    assert "exercises/calf-raise/index.html" in rebuilder.rebuild(changes=[str(exercise)])
+    assert state.problems == []
+    assert "<h1>Calf lift</h1>" in (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+
+
+def test_a_base_url_with_a_line_break_is_refused_and_robots_txt_is_plain_text(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    guide = (content / "guide.yaml").read_text()
+    (content / "guide.yaml").write_text(guide + 'base_url: "https://example.org/\\nDisallow: /"\n')
+    result = run_build("--no-pdf")
+    assert result.exit_code == 1
+    assert "is not a web address; write it in full, like 'https://example.org/guide/'" in result.stderr
+    (content / "guide.yaml").write_text(guide + 'base_url: "https://example.org/a&b/"\n')
+    assert run_build("--no-pdf").exit_code == 0
+    assert "Sitemap: https://example.org/a&b/sitemap.xml\n" in (tmp_path / "site/robots.txt").read_text()
+
+
+def test_a_file_name_that_ends_with_a_line_break_is_not_a_slug(run_build, tmp_path):
+    content = make_guide(tmp_path)
+    (content / "exercises/calf-raise.md").rename(content / "exercises/calf-raise\n.md")
+    result = run_build("--no-pdf")
+    assert result.exit_code == 1
+    assert "cannot be used in a web address" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import socket
 import subprocess
@@ -208,3 +209,32 @@ def test_the_watchers_own_read_of_every_file_does_not_report_the_same_mistakes_a
     edit(exercise, "level: expert", "level: expert ")  # saved again, still wrong: said again
     rebuilder.rebuild(changes=[str(exercise)])
     assert reports() == 2
+
+
+def _status(url: str, headers: dict[str, str]) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_requests_for_other_host_names_and_foreign_websockets_are_refused(server):
+    """A page of another site that points its own name at 127.0.0.1 reads nothing and hears no reload."""
+    port = server["url"].rsplit(":", 1)[1].rstrip("/")
+    assert _status(server["url"], {"Host": f"localhost:{port}"}) == 200
+    assert _status(server["url"], {"Host": f"evil.example:{port}"}) == 404
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for origin, status in ((f"http://evil.example:{port}", 403), (f"http://127.0.0.1:{port}", 101)):
+        connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+        connection.request("GET", "/livereload", headers={**upgrade, "Origin": origin})
+        assert connection.getresponse().status == status
+        connection.close()
+
+
+def test_a_null_byte_in_an_address_is_not_found_not_a_crash(server):
+    assert _status(server["url"] + "exercises%00/", {}) == 404
+    server["process"].send_signal(signal.SIGINT)
+    output = server["process"].communicate(timeout=10)[0]
+    assert "Traceback" not in output and "404 GET /exercises%00/" in output

@@ -92,7 +92,10 @@ def _opened_file(fd: str) -> str:
 
 
 def read_files(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    """The site's files, without the mark that makes the folder the build's own (which is no page)."""
+    assert (root / ".exguide").is_file()
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*")
+            if path.is_file() and path.name != ".exguide"}
 
 
 @pytest.mark.parametrize("frequency, caption, columns", [
