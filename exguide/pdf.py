@@ -22,6 +22,7 @@ from .render import make_environment, render_page
 from .sheet import SIZES_PT
 
 PAPERS = ("A4", "Letter")
+MOST_PAGES_TO_SHRINK = 2  # a sheet this long may still come to one page at a smaller type
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font warnings are not the author's business
 
 
@@ -121,10 +122,13 @@ def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Pag
         html = bytes(render_page(environment, page)).decode("utf-8")
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
         documents = {paper: _layout(workdir, page.path, printable, paper, fetcher) for paper in PAPERS}
-        fits = all(len(document.pages) == 1 for document in documents.values())
+        pages = max(len(document.pages) for document in documents.values())
+        fits = pages == 1
         if fits or level == len(SIZES_PT) - 1:
             break
-        level += 1
+        # The type shrinks by a fifth at most: a sheet of more than two pages never comes to one, and the last
+        # step is laid out at once (a guide with 20,000 credit lines took over 300 s, a layout for each step).
+        level = level + 1 if pages <= MOST_PAGES_TO_SHRINK else len(SIZES_PT) - 1
     page = _with_sheet(page, fits=fits)
     outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
     outputs[page.path] = html.encode("utf-8")

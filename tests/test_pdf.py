@@ -116,3 +116,28 @@ def test_a_pdf_takes_in_no_file_from_outside_the_site_and_fetches_nothing(run_bu
                                "routine's PDF would take in 'file:///etc/passwd'")
     assert requests == []
     assert not (tmp_path / "site").exists()
+
+
+def test_a_sheet_far_too_long_for_one_page_is_laid_out_twice_not_once_per_type_size(run_build, tmp_path,
+                                                                                      monkeypatch):
+    """150 credit lines make the sheet several pages long at any size: after the first layout, the printer
+    goes straight to the smallest type instead of trying every size in between."""
+    import weasyprint
+
+    layouts: list[int] = []
+    real_render = weasyprint.HTML.render
+
+    def counted(self, *args, **kwargs):
+        document = real_render(self, *args, **kwargs)
+        layouts.append(len(document.pages))
+        return document
+
+    monkeypatch.setattr(weasyprint.HTML, "render", counted)
+    content = make_guide(tmp_path)
+    credits = "".join(f"  - Credit line {number}\n" for number in range(150))
+    guide = (content / "guide.yaml").read_text()
+    (content / "guide.yaml").write_text(guide.replace("credits:\n", "credits:\n" + credits))
+    result = run_build("--content", str(content))
+    assert result.exit_code == 0
+    assert "does not fit on one printed page" in result.stderr
+    assert len(layouts) == 4 and min(layouts) > 2  # two papers, at the first type size and at the last
