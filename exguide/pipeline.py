@@ -192,16 +192,17 @@ class Builder:
         else:
             inputs = store.inputs()
         kept = store.kept_outputs() if previous is not None else {}
-        output = StagedOutput(self.options.out_dir, replace_all=previous is None)
+        output = StagedOutput(self.options.out_dir, replace_all=previous is None,
+                              present=store.found_outputs() if previous is not None else None)
         fingerprints = Fingerprinter()  # the exercises taken from the last build are fingerprinted already
         for taken in carryover.taken_exercises:
             fingerprints.seed(taken.exercise, taken.fingerprint)
         try:
             made = self._make_files(plan, kept, output, store, fingerprints)
-            present = store.found_outputs() if previous is not None else None  # walked to find the kept files
-            output.commit(made.written, made=set(made.records), present=present)
-        finally:
+            output.commit(set(made.records))
+        except BaseException:
             output.discard()
+            raise
         keep_only(store.blocks_folder(), [page.path for page in plan.pages])
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)

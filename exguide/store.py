@@ -141,10 +141,10 @@ def _files(folder: Path) -> list[tuple[str, str]]:
 OUTPUT_MARK = ".exguide"  # the file that marks a folder as exguide's output, which a build may replace
 
 
-def output_files(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `folder` by its site path, with its size and modification time in nanoseconds; but
-    the OUTPUT_MARK, which is no page of the site."""
-    found: dict[str, tuple[int, int]] = {}
+def output_files(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file under `folder` by its site path, with its size, modification time in nanoseconds and inode;
+    but the OUTPUT_MARK, which is no page of the site."""
+    found: dict[str, tuple[int, int, int]] = {}
     waiting: list[tuple[str | Path, str]] = [(folder, "")]
     while waiting:
         current, prefix = waiting.pop()
@@ -154,7 +154,7 @@ def output_files(folder: Path) -> dict[str, tuple[int, int]]:
                     waiting.append((entry.path, f"{prefix}{entry.name}/"))
                 elif prefix or entry.name != OUTPUT_MARK:
                     status = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = (status.st_size, status.st_mtime_ns)
+                    found[prefix + entry.name] = (status.st_size, status.st_mtime_ns, status.st_ino)
     return found
 
 
@@ -196,7 +196,7 @@ class BuildStore:
         self._inputs: str | None = None
         self._input_files: InputFiles | None = None
         self._manifest: Manifest | None | object = _UNREAD
-        self._found: dict[str, tuple[int, int]] | None = None
+        self._found: dict[str, tuple[int, int, int]] | None = None
         self._folders_checked: set[str] = set()
 
     def inputs(self) -> str:
@@ -239,10 +239,10 @@ class BuildStore:
                                    min(2, worker_count(self.options.workers, len(manifest.outputs)))))
         self._input_files, self._found = surveyed["inputs"], surveyed["outputs"]
 
-    def _surveyed(self, what: str) -> tuple[str, InputFiles | dict[str, tuple[int, int]]]:
+    def _surveyed(self, what: str) -> tuple[str, InputFiles | dict[str, tuple[int, int, int]]]:
         return what, self.input_files() if what == "inputs" else self.found_outputs()
 
-    def found_outputs(self) -> dict[str, tuple[int, int]]:
+    def found_outputs(self) -> dict[str, tuple[int, int, int]]:
         """The files of the output folder as the build found it (walked once)."""
         if self._found is None:
             self._found = output_files(self.out_dir) if self.out_dir.is_dir() else {}
@@ -252,7 +252,7 @@ class BuildStore:
         """The last build's files that are still as it wrote them."""
         manifest, found = self.manifest(), self.found_outputs()
         return {path: record for path, record in (manifest.outputs.items() if manifest else ())
-                if found.get(path) == (record.size, record.mtime_ns)}
+                if found.get(path, ())[:2] == (record.size, record.mtime_ns)}
 
     def up_to_date(self) -> bool:
         """Whether nothing the last build read has changed, and the output folder holds exactly what it wrote."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
-import tempfile
+import stat
+import sys
 import threading
 from pathlib import Path, PurePosixPath
-from typing import Collection, Sequence, Union
+from typing import Collection, Mapping, Sequence, Union
 
 from .store import OUTPUT_MARK, output_files
 
@@ -66,9 +68,10 @@ def write_site(files: dict[str, FileData], out_dir: Path) -> None:
     try:
         for site_path in sorted(files):
             output.put(site_path, files[site_path])
-        output.commit(sorted(files), set(files))
-    finally:
+        output.commit(set(files))
+    except BaseException:
         output.discard()
+        raise
 
 
 _MARK_TEXT = b"exguide made this folder, and replaces every file in it at each build.\n"
@@ -100,18 +103,6 @@ def _checked(site_path: str) -> PurePosixPath:
     if path.is_absolute() or ".." in path.parts or not path.parts:
         raise UnsafeOutputPath(f"refusing to write outside the output folder: {site_path!r}")
     return path
-
-
-def _swap(staging: Path, out_dir: Path) -> None:
-    """Two renames: the old site moves aside, the new one takes its place, the old one goes."""
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-    retired.rmdir()
-    out_dir.rename(retired)
-    staging.rename(out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def changed_files(files: dict[str, FileData], previous: dict[str, FileData] | None) -> list[str]:
@@ -193,46 +184,145 @@ def _remove_empty_parents(path: Path, root: Path) -> None:
 
 
 class StagedOutput:
-    """Files made by a build, written beside the output folder and moved into it only when the build succeeds.
+    """The next site, made beside the output folder and put in its place in one step.
 
-    With `replace_all`, the staged folder becomes the whole output folder in one swap (a first build, or one
-    after the folder's state was lost); otherwise each staged file replaces its old self atomically and the
-    files the build no longer makes are removed.
+    The staging folder, `.<out>.next`, is kept from build to build: after a swap it holds the last site, and
+    the next build first makes it equal to the current one by hard links (only the files whose inode
+    differs: those the last build wrote), then writes what changed (each file anew, never through a link),
+    removes what the build no longer makes, and exchanges the two folders. A build killed at any moment
+    leaves the output folder a whole site, the last one or the new one; the staging folder it leaves is
+    made right by the next build. With `replace_all` (a first build, or one that cannot trust the folder),
+    the staging folder starts empty, and the old site is removed after the swap.
     """
 
-    def __init__(self, out_dir: Path, replace_all: bool) -> None:
+    def __init__(self, out_dir: Path, replace_all: bool, present: Mapping[str, tuple[int, int, int]] | None = None
+                 ) -> None:
+        """`present`: the output folder's files, as `output_files` found them, if the caller has walked it."""
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.replace_all = replace_all or not self.out_dir.is_dir()
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-", dir=self.out_dir.parent))
-        self.staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable
+        _remove_leftovers(self.out_dir)
+        self.staging = self.out_dir.with_name(f".{self.out_dir.name}.next")
+        if self.replace_all or not _own_folder(self.staging):
+            _remove(self.staging)
+            self.staging.mkdir(mode=0o755)
+        if self.replace_all:
+            self._linked: Collection[str] = ()
+        else:
+            self._linked = present if present is not None else output_files(self.out_dir)
+            _link_as(self.staging, self.out_dir, {path: found[2] for path, found in self._linked.items()})
 
     def put(self, site_path: str, data: FileData) -> tuple[int, int]:
         """Stage one file; its size and modification time, which it keeps once moved in."""
         return stage_file(self.staging, site_path, pieces_of(data))
 
-    def commit(self, staged: list[str], made: set[str], present: Collection[str] | None = None) -> None:
-        """Move `staged` files (some staged by other processes) into place, and remove every file of the
-        output folder that is not among those `made`, as a whole-folder swap would. `present`: the folder's
-        files, when the caller has looked already (walking 10,000 folders again took 0.15 s)."""
-        if self.replace_all:
-            mark_output(self.staging)
-            _swap(self.staging, self.out_dir)
-            return
-        mark_output(self.out_dir)  # a folder that --force gave the build
-        for site_path in sorted(staged):
-            target = self.out_dir / site_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (self.staging / site_path).replace(target)
-        for site_path in sorted(set(output_files(self.out_dir) if present is None else present) - made):
-            (self.out_dir / site_path).unlink(missing_ok=True)
-            _remove_empty_parents(self.out_dir / site_path, self.out_dir)
+    def commit(self, made: set[str]) -> None:
+        """Put the staged site in place: the files `made` (those written staged, some by other processes; the
+        others as they are in the output folder), and no other."""
+        for site_path in set(self._linked) - made:
+            (self.staging / site_path).unlink()
+            _remove_empty_parents(self.staging / site_path, self.staging)
+        mark_output(self.staging)
+        exchange(self.staging, self.out_dir)
+        if self.replace_all:  # the old site's files are not the new one's: no use to the next build
+            _remove(self.staging)
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """After a failed build, whose output folder is untouched: a staging folder that started empty goes; one
+        that holds the last site stays for the next build, which makes it right."""
+        if self.replace_all:
+            _remove(self.staging)
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+def _own_folder(path: Path) -> bool:
+    """Whether `path` is a folder of this user's, not a link: the staging folder may sit in a shared /tmp."""
+    try:
+        status = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid()
+
+
+def _link_as(staging: Path, out_dir: Path, inodes: Mapping[str, int]) -> None:
+    """Make `staging` hold the files of `out_dir` (by site path, with their `inodes`), each a hard link to the
+    same file, and nothing else but the OUTPUT_MARK."""
+    wanted = dict(inodes)
+    for site_path, inode in _inodes(staging).items():
+        if wanted.get(site_path) == inode:
+            del wanted[site_path]
+        elif site_path != OUTPUT_MARK:
+            (staging / site_path).unlink()
+    for site_path in wanted:
+        target = staging / site_path
+        try:
+            os.link(out_dir / site_path, target)
+        except FileNotFoundError:  # its folder is not made yet
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out_dir / site_path, target)
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    """Every file under `folder` by its site path, with its inode."""
+    found: dict[str, int] = {}
+    waiting: list[tuple[str | Path, str]] = [(folder, "")]
+    while waiting:
+        current, prefix = waiting.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    waiting.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    found[prefix + entry.name] = entry.inode()
+    return found
+
+
+def exchange(new: Path, current: Path) -> None:
+    """Put the folder `new` where `current` is, and `current` where `new` was, in one step where the system
+    can (Linux's renameat2 with RENAME_EXCHANGE): readers see the old site or the new one, never none."""
+    if not current.exists():
+        new.rename(current)
+        return
+    if _renameat2 is not None and _renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current),
+                                             _RENAME_EXCHANGE) == 0:
+        return
+    aside = current.with_name(f".{current.name}.old-{os.getpid()}")  # elsewhere: two renames
+    current.rename(aside)
+    new.rename(current)
+    aside.rename(new)
+
+
+def _libc_renameat2():
+    try:
+        import ctypes
+
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    return function
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+_renameat2 = _libc_renameat2() if sys.platform.startswith("linux") else None
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Staging folders that earlier versions, or a build stopped between two renames, left beside the site."""
+    for leftover in out_dir.parent.glob(f".{glob.escape(out_dir.name)}.*-*"):
+        if leftover.name.rsplit("-", 1)[0] in (f".{out_dir.name}.new", f".{out_dir.name}.old"):
+            _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+# A new file each time, never an old one opened again: in the staging folder, an old file is a hard link to the
+# published site's, which writing through it would change.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def stage_file(staging: Path, site_path: str, data: Sequence[bytes]) -> tuple[int, int]:
@@ -251,6 +341,9 @@ def _write_file(path: str, data: Sequence[bytes]) -> os.stat_result:
         descriptor = os.open(path, _NEW_FILE, 0o666)
     except FileNotFoundError:  # its folder is not made yet
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        descriptor = os.open(path, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(path)
         descriptor = os.open(path, _NEW_FILE, 0o666)
     try:
         for piece in data:

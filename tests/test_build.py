@@ -205,7 +205,8 @@ def test_a_rebuild_replaces_the_site_and_removes_stale_files(run_build, tmp_path
     assert run_build("--content", str(content)).exit_code == 0
     assert not (tmp_path / "site/stale.html").exists()
     assert not (tmp_path / "site/exercises/ankle-circles").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == [".site-cache"]
+    # Beside the site: the cache, and the staging folder, which holds the last site for the next build
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == [".site-cache", ".site.next"]
 
 
 def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path):

@@ -150,3 +150,100 @@ def test_a_file_name_that_ends_with_a_line_break_is_not_a_slug(run_build, tmp_pa
     result = run_build("--no-pdf")
     assert result.exit_code == 1
     assert "cannot be used in a web address" in result.stderr
+
+
+class _Trial:
+    """A guide whose content can be set to an old or a new text, with the sites clean builds make of each."""
+
+    def __init__(self, root, content, path: str, old: str, new: str) -> None:
+        import sys
+
+        from conftest import PROJECT_DIR
+
+        self.root, self.file, self.old, self.new = root, content / path, old, new
+        self.command = [sys.executable, str(PROJECT_DIR / "build.py"), "build", "--no-pdf"]
+        self.trees = {}
+        for name in ("new", "old"):
+            self.set(name)
+            self.run("--out", f"clean-{name}", "--no-cache")
+            self.trees[name] = read_tree(root / f"clean-{name}")
+        self.run()
+
+    def set(self, name: str) -> None:
+        text = self.file.read_text()
+        self.file.write_text(text.replace(self.new, self.old) if name == "old" else text.replace(self.old, self.new))
+
+    def run(self, *arguments: str) -> None:
+        import subprocess
+
+        subprocess.run([*self.command, *arguments], cwd=self.root, check=True, capture_output=True)
+
+    def killed(self, when) -> str:
+        """Build the new text over the old site, kill the build when `when(process)` returns; which whole
+        site the output folder holds then."""
+        import subprocess
+
+        self.set("old")
+        self.run()
+        assert read_tree(self.root / "site") == self.trees["old"]
+        self.set("new")
+        build = subprocess.Popen(self.command, cwd=self.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        when(build)
+        build.kill()
+        build.wait()
+        left = read_tree(self.root / "site")
+        assert left in (self.trees["old"], self.trees["new"]), "a killed build left a mixed site"
+        return "new" if left == self.trees["new"] else "old"
+
+    def finish(self) -> None:
+        self.run()
+        assert read_tree(self.root / "site") == self.trees["new"]
+        assert sorted(p.name for p in self.root.iterdir() if p.name.startswith(".site")) == [
+            ".site-cache", ".site.next"]
+
+
+def test_a_build_killed_at_any_moment_leaves_one_whole_site(tmp_path):
+    """SIGKILL at points spread over an incremental build: the output folder is always the last whole site or
+    the new one, and the next build makes the right site from whatever was left."""
+    import time
+
+    content = make_guide(tmp_path)
+    trial = _Trial(tmp_path, content, "exercises/calf-raise.md", "Rises onto the toes", "Rises slowly onto the toes")
+    trial.set("old")
+    trial.run()
+    trial.set("new")
+    started = time.perf_counter()
+    trial.run()
+    whole = time.perf_counter() - started
+    seen = {trial.killed(lambda build: time.sleep(whole * (0.3 + 0.8 * step / 16))) for step in range(16)}
+    assert seen == {"old", "new"}  # the kills fell both before and after the swap
+    trial.finish()
+
+
+def test_a_build_killed_as_the_site_folder_first_changes_leaves_one_whole_site(tmp_path):
+    """Aimed: the build is killed as soon as anything changes in the output folder, while a guide of 300
+    exercises has every page to replace (its title changed). Putting files in place one by one left 1 new file
+    and the rest old."""
+    import sys
+    import threading
+
+    import watchfiles
+
+    from conftest import PROJECT_DIR
+
+    sys.path.insert(0, str(PROJECT_DIR / "bench"))
+    from generate import generate_guide
+
+    content = generate_guide(tmp_path, 300)
+    title = next(line for line in (content / "guide.yaml").read_text().splitlines() if line.startswith("title:"))
+    trial = _Trial(tmp_path, content, "guide.yaml", title, "title: A new title")
+
+    def on_first_change(build) -> None:
+        stop = threading.Event()
+        threading.Timer(60, stop.set).start()
+        for _ in watchfiles.watch(tmp_path / "site", debounce=1, step=1, stop_event=stop, recursive=True):
+            break
+        stop.set()
+
+    assert {trial.killed(on_first_change) for _ in range(3)} <= {"old", "new"}
+    trial.finish()
