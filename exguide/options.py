@@ -23,9 +23,9 @@ class BuildOptions:
 
     @property
     def cache_dir(self) -> Path:
-        """The build's memory, beside the output folder and never inside it, so it is not published."""
-        out = self.out_dir.resolve()
-        return out.with_name(f".{out.name}-cache")
+        """The build's memory, beside the content folder, where its owner writes (an output folder may be in
+        a /tmp that anyone writes), and never in the output folder, so that it is not published."""
+        return self.content_dir.resolve().parent / f".{self.out_dir.resolve().name}-cache"
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,25 @@ from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
 from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
-from .store import OutputRecord, folder_digest
+from .store import OutputRecord, folder_digest, read_sealed, replace_file
 from .templates import TemplateDigests
 from .write import FileData, Pieces, stage_file
+
+
+class SealedBytecodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in `folder` between builds in sealed files (see store.read_sealed): a
+    compiled template is code, and one that anyone but this user wrote is never loaded."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_sealed(self.folder / f"{bucket.key}.cache")
+        if data is not None:
+            bucket.bytecode_from_string(bytes(data))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        replace_file(self.folder / f"{bucket.key}.cache", lambda file: file.write(bucket.bytecode_to_string()))
 
 
 def _escaped(template_name: str | None) -> bool:
@@ -38,7 +54,7 @@ def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2
         compiled.mkdir(parents=True, exist_ok=True)
     environment = _Environment(
         loader=jinja2.FileSystemLoader(template_dir),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
+        bytecode_cache=SealedBytecodeCache(compiled) if compiled is not None else None,
         autoescape=_escaped,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

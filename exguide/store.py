@@ -1,6 +1,6 @@
 """The build's memory on disk: what the last build made and from what, so that the next one redoes only that.
 
-It lives in `BuildOptions.cache_dir`, beside the output folder. Everything in it is keyed by digests of
+It lives in `BuildOptions.cache_dir`, beside the content folder. Everything in it is keyed by digests of
 content (the content files, the templates, the options, the program's own source): an input counts as
 unchanged only when its bytes are. Modification times serve one purpose: noticing that a file in the output
 folder is no longer the one the build wrote (someone edited or deleted it), so that it is made again.
@@ -11,11 +11,14 @@ This module imports nothing heavy: the command line asks it whether anything cha
 from __future__ import annotations
 
 import copyreg
+import functools
 import gc
 import hashlib
+import hmac
 import json
 import os
 import pickle
+import secrets
 import shutil
 import sys
 import tempfile
@@ -219,8 +222,9 @@ class BuildStore:
 
     def _read_manifest(self) -> Manifest | None:
         try:
-            data = json.loads((self.folder / MANIFEST).read_text("utf-8"))
-            if data["program"] != self.program or not self.out_dir.is_dir():
+            data = json.loads(bytes(read_sealed(self.folder / MANIFEST) or b"null"))
+            if data["program"] != self.program or data["out"] != str(self.out_dir.resolve()) or \
+                    not self.out_dir.is_dir():
                 return None
             outputs = {path: OutputRecord(*record) for path, record in data["outputs"].items()}
             return Manifest(data["inputs"], outputs, data["pages"], [tuple(w) for w in data["warnings"]])
@@ -273,7 +277,8 @@ class BuildStore:
         bodies the build used, None to leave those of the last build; `search_weights`: the exercises' search
         weights, pickled (see search.KeptWeights); `exercises`: see assemble.KeptExercises."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        data = {"program": self.program, "inputs": manifest.inputs, "pages": manifest.pages,
+        data = {"program": self.program, "out": str(self.out_dir.resolve()), "inputs": manifest.inputs,
+                "pages": manifest.pages,
                 "warnings": manifest.warnings,
                 "outputs": {path: record.as_list() for path, record in sorted(manifest.outputs.items())}}
         if bodies is not None:
@@ -337,16 +342,19 @@ class _PathsAsText(pickle.Pickler):
 
 
 def read_pickled_dict(path: Path) -> dict:
-    """The dictionary pickled in the file at `path`; an empty one when it is missing, unreadable or other.
+    """The dictionary pickled in the sealed file at `path`; an empty one when it is missing, unreadable, not
+    sealed by this user's key, or other.
 
     The collector is off while it loads: each of the million objects of 10,000 kept exercises counted toward
     its next pass, and it walked them all again and again as they came in."""
+    data = read_sealed(path)
+    if data is None:
+        return {}
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with open(path, "rb") as file:
-            loaded = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        loaded = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return {}
     finally:
         if collecting:
@@ -355,8 +363,66 @@ def read_pickled_dict(path: Path) -> dict:
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write the file at `path` whole through `write`, beside it first: a reader never finds half of it."""
+    """Write the file at `path` whole through `write`, beside it first, so that a reader never finds half of
+    it, and sealed: followed by an HMAC of its bytes with this user's key (see read_sealed)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(handle, "wb") as file:
-        write(file)
+        sealing = _Sealing(file)
+        write(sealing)
+        file.write(sealing.mac.digest())
     os.replace(temporary, path)
+
+
+class _Sealing:
+    """A file being written, and the HMAC of what was written to it."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file, self.mac = file, hmac.new(_user_key(), digestmod="blake2b")
+
+    def write(self, data: bytes) -> int:
+        self.mac.update(data)
+        return self.file.write(data)
+
+
+def read_sealed(path: Path) -> memoryview | None:
+    """The bytes of a file that replace_file wrote, if it did, with this user's key; else None.
+
+    The cache is loaded with pickle, which runs whatever code a pickle names: a file that anyone but this user
+    wrote (a cache beside a shared folder, one committed to the guide's repository, a damaged one) is never
+    loaded, and the build starts afresh."""
+    try:
+        data = memoryview(path.read_bytes())
+    except OSError:
+        return None
+    body, seal = data[:-_SEAL_SIZE], data[-_SEAL_SIZE:]
+    if len(data) < _SEAL_SIZE or not hmac.compare_digest(hmac.new(_user_key(), body, "blake2b").digest(), seal):
+        return None
+    return body
+
+
+_SEAL_SIZE = hashlib.blake2b().digest_size
+
+
+@functools.lru_cache(maxsize=1)
+def _user_key() -> bytes:
+    """A secret of this user's, made once and kept in their cache folder (~/.cache/exguide/key); where none
+    can be kept, one for this process alone (and then no cache outlives it)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "exguide"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return _read_or_make_key(folder / "key")
+    except OSError:
+        return secrets.token_bytes(32)
+
+
+def _read_or_make_key(path: Path) -> bytes:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) < 32 or path.stat().st_uid != os.getuid():
+            raise OSError("not this user's key") from None
+        return key
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(secrets.token_bytes(32))
+    return path.read_bytes()

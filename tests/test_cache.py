@@ -18,7 +18,7 @@ from exguide.fingerprint import fingerprint
 from exguide.options import BuildOptions
 from exguide.pipeline import Builder
 from exguide.render import make_environment
-from exguide.store import MANIFEST, BuildStore, program_digest
+from exguide.store import MANIFEST, BuildStore, program_digest, read_sealed, replace_file
 from exguide.templates import TemplateDigests
 
 
@@ -156,12 +156,16 @@ def test_a_survey_in_two_processes_finds_what_one_process_finds(guide):
 
 
 def test_another_version_of_the_program_starts_afresh(guide):
-    manifest = guide / ".site-cache" / MANIFEST
-    data = json.loads(manifest.read_text())
-    data["program"] = "an older version"
-    manifest.write_text(json.dumps(data))
+    _edit_manifest(guide, program="an older version")
     result = Builder(options(guide)).build()
     assert len(result.rendered) == result.files
+
+
+def _edit_manifest(guide, **changes) -> None:
+    """Change the manifest as this program would have written it (sealed with this user's key)."""
+    manifest = guide / ".site-cache" / MANIFEST
+    data = {**json.loads(bytes(read_sealed(manifest))), **changes}
+    replace_file(manifest, lambda file: file.write(json.dumps(data).encode()))
 
 
 def test_the_programs_digest_is_the_same_however_python_puts_the_working_folder_on_its_path(tmp_path, monkeypatch):
@@ -229,17 +233,14 @@ def test_a_build_takes_the_lists_blocks_the_last_build_stored_unless_another_pro
     stored = list((guide / ".site-cache/blocks").iterdir())
     assert len(stored) >= 3  # the booklet, the exercise list, the home page, the groups' pages
     for path in stored:  # a mark in each block, which a block made again does not have
-        path.write_bytes(pickle.dumps({key: block + b"<!-- kept -->" for key, block in
-                                       pickle.loads(path.read_bytes()).items()}))
+        marked = {key: block + b"<!-- kept -->" for key, block in pickle.loads(read_sealed(path)).items()}
+        replace_file(path, lambda file: file.write(pickle.dumps(marked)))
     edit(guide / "content/exercises/ankle-circles.md", "---\n1. ", "---\nA sentence about zebras.\n\n1. ")
     Builder(options(guide)).build()
     booklet = (guide / "site/print/index.html").read_text()
     assert "<!-- kept -->" in booklet and "zebras" in booklet
 
-    manifest = guide / ".site-cache" / MANIFEST
-    data = json.loads(manifest.read_text())
-    data["program"] = "an older version"
-    manifest.write_text(json.dumps(data))
+    _edit_manifest(guide, program="an older version")
     Builder(options(guide)).build()
     assert "<!-- kept -->" not in (guide / "site/print/index.html").read_text()
 

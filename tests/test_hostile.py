@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import make_guide, read_tree
 from exguide.cli import main
+from exguide.store import read_sealed, replace_file
 
 
 def test_a_yaml_merge_builds_with_the_values_it_overrides(run_build, tmp_path):
@@ -58,12 +59,64 @@ def test_a_manifest_of_another_shape_means_a_clean_build(run_build, tmp_path):
     assert run_build("--no-pdf").exit_code == 0
     clean = read_tree(tmp_path / "site")
     manifest = tmp_path / ".site-cache/manifest.json"
-    saved = json.loads(manifest.read_text())
+    saved = json.loads(bytes(read_sealed(manifest)))
     for change in ({"outputs": [1]}, {"outputs": {"index.html": 5}}, {"warnings": [5]}, {"inputs": None}):
-        manifest.write_text(json.dumps({**saved, **change}))
+        data = json.dumps({**saved, **change}).encode()
+        replace_file(manifest, lambda file: file.write(data))  # as if this program had written it
         result = run_build("--no-pdf")
         assert result.exit_code == 0, result.stderr
         assert read_tree(tmp_path / "site") == clean
+
+
+def _pages_after_an_edit(run_build, tmp_path, spoil) -> tuple[dict, dict]:
+    """The site that a build makes after an edit once `spoil` has had its way with the cache, and the site a
+    clean build makes."""
+    content = make_guide(tmp_path)
+    assert run_build("--no-pdf").exit_code == 0
+    spoil(tmp_path / ".site-cache")
+    exercise = content / "exercises/calf-raise.md"
+    exercise.write_text(exercise.read_text().replace("Rises onto", "Rises up onto"))
+    assert run_build("--no-pdf").exit_code == 0
+    assert run_build("--no-pdf", "--no-cache", "--out", "clean").exit_code == 0
+    return read_tree(tmp_path / "site"), read_tree(tmp_path / "clean")
+
+
+def test_a_damaged_cache_means_a_clean_build(run_build, tmp_path):
+    def damage(cache):
+        for path in cache.rglob("*.pickle"):
+            data = bytearray(path.read_bytes())
+            data[len(data) // 2] ^= 0x20  # one bit: still a valid pickle, most often, of other text
+            path.write_bytes(bytes(data))
+    site, clean = _pages_after_an_edit(run_build, tmp_path, damage)
+    assert site == clean
+
+
+def test_a_hostile_or_foreign_cache_is_never_loaded(run_build, tmp_path):
+    """A pickle that runs a command when loaded, as a cache beside a shared folder or one committed to the
+    guide's repository could hold: the build ignores it, runs nothing, and makes the right pages."""
+    import os
+    import pickle
+
+    ran = tmp_path / "the-command-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {ran}",)
+
+    def replace(cache):
+        for path in [*cache.rglob("*.pickle"), *cache.glob("templates/*")]:
+            path.write_bytes(pickle.dumps({"x": Payload()}))
+    site, clean = _pages_after_an_edit(run_build, tmp_path, replace)
+    assert site == clean
+    assert not ran.exists()
+
+
+def test_the_cache_sits_beside_the_content_not_beside_the_output(run_build, tmp_path):
+    make_guide(tmp_path)
+    out = tmp_path / "elsewhere" / "public"
+    assert run_build("--no-pdf", "--out", str(out)).exit_code == 0
+    assert (tmp_path / ".public-cache/manifest.json").is_file()
+    assert not (out.parent / ".public-cache").exists()
 
 
 # What an author, a colleague's bad merge or a fuzzer puts in front matter: YAML's own marks, control
