@@ -8,6 +8,7 @@ rendered again at the step the PDF needed, so that printing from the browser giv
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import re
 import tempfile
@@ -36,16 +37,50 @@ def _weasyprint():
     return weasyprint
 
 
-def print_routines(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], SitePlan]:
-    """The PDFs of every routine and the routine pages as printed; the plan with each sheet's final step."""
+def print_routines(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], dict[str, bool]]:
+    """The PDFs of every routine and the routine pages as printed; whether each page's sheet fits one page."""
     printed: dict[str, bytes] = {}
-    pages = list(plan.pages)
+    fits: dict[str, bool] = {}
     with RoutinePrinter(plan, template_dir) as printer:
-        for index, page in enumerate(pages):
+        for page in plan.pages:
             if page.template == "routine.html":
-                pages[index], outputs = printer.print(page)
+                final, outputs = printer.print(page)
                 printed.update(outputs)
-    return printed, replace(plan, pages=tuple(pages))
+                fits[page.path] = final.context["sheet"].fits
+    return printed, fits
+
+
+def print_routines_apart(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], dict[str, bool]]:
+    """`print_routines` in a process forked for it, which ends with it: WeasyPrint's libraries keep about a
+    quarter of a megabyte of each layout for good (60 layouts of one sheet in a bare loop: 63 -> 75 MB),
+    which `serve`, printing at every pause in the editing, gathered without end."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return print_routines(plan, template_dir)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_print_and_send, args=(plan, template_dir, sending), name="exguide-print")
+    child.start()
+    sending.close()
+    try:
+        outcome, value = receiving.recv()
+    except EOFError:
+        raise RuntimeError("the process that printed the routines ended without an answer") from None
+    finally:
+        receiving.close()
+        child.join()
+    if outcome == "raised":
+        raise value
+    return value
+
+
+def _print_and_send(plan: SitePlan, template_dir: Path, sending) -> None:
+    """In the forked process: the printed routines, or the exception printing them raised, sent back."""
+    try:
+        sending.send(("printed", print_routines(plan, template_dir)))
+    except (ContentError, PdfEngineMissing) as error:
+        sending.send(("raised", error))
+    except Exception as error:  # sent as text: another exception may not survive pickling
+        sending.send(("raised", RuntimeError(f"{type(error).__name__}: {error}")))
 
 
 class RoutinePrinter:

@@ -19,7 +19,7 @@ from .fingerprint import Fingerprinter, digest_bytes
 from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
-from .pdf import RoutinePrinter, print_routines
+from .pdf import RoutinePrinter, print_routines_apart
 from .plan import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path, plan_site, sheet_warnings
 from .problems import ContentError, Problem
 from .search import KeptWeights, SearchIndex
@@ -128,10 +128,12 @@ class Builder:
         self.reader.changed(changes)
         guide, plan = self._plan(every_file=changes is None)
         files = self.pages.render(plan)
+        warnings = sheet_warnings(plan.pages)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
-            printed, plan = print_routines(plan, self.options.template_dir)
+            printed, fits = print_routines_apart(plan, self.options.template_dir)
             files.update(printed)
-        return RenderedSite(guide, plan.links, files, plan.html_pages, sheet_warnings(plan.pages), plan.pdf_paths)
+            warnings = sheet_warnings(plan.pages, fits=lambda page: fits[page.path])
+        return RenderedSite(guide, plan.links, files, plan.html_pages, warnings, plan.pdf_paths)
 
     def _check_files(self, changes: Collection[str] | None) -> None:
         """Refuse to read content files that lead outside the content folder or are no files (see

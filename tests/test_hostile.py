@@ -300,3 +300,31 @@ def test_a_build_killed_as_the_site_folder_first_changes_leaves_one_whole_site(t
 
     assert {trial.killed(on_first_change) for _ in range(3)} <= {"old", "new"}
     trial.finish()
+
+
+def test_serve_memory_levels_off_over_bursts_of_saves_with_pdfs(tmp_path):
+    """Each burst: five saves, the PDFs once the edits settle, the garbage collected at the next quiet moment,
+    as the watcher does. Before, each burst kept 6 MB for good (frozen garbage, WeasyPrint's own memory)."""
+    import exguide.pipeline
+    from exguide.options import BuildOptions
+    from exguide.serve import Rebuilder, ServeState
+
+    def resident_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 1e6
+
+    content = make_guide(tmp_path)
+    rebuilder = Rebuilder(exguide.pipeline.Builder(BuildOptions(content, tmp_path / "site")), ServeState(),
+                          lambda line: None)
+    rebuilder.rebuild(with_pdfs=True, changes=None)
+    exercise = content / "exercises/calf-raise.md"
+    original = exercise.read_text()
+    sizes = []
+    for burst in range(10):
+        for save in range(5):
+            exercise.write_text(original.replace("Rises onto", f"Rises {burst} {save} onto"))
+            assert rebuilder.rebuild(changes=[str(exercise)]) != []
+        rebuilder.rebuild(with_pdfs=True, changes=())
+        rebuilder.collect()
+        sizes.append(resident_mb())
+    assert sizes[-1] - sizes[3] < 3, sizes
