@@ -89,12 +89,6 @@ class RenderingParts:
     def __init__(self, kept: dict[Hashable, object], used: dict[Hashable, object]) -> None:
         self._kept, self._used = kept, used
 
-    def get(self, key: Hashable, make: Callable[[], Value]) -> Value:
-        """The part for `key`: made only when this page did not make it the last time it rendered."""
-        if key not in self._used:
-            self._used[key] = self._kept[key] if key in self._kept else make()
-        return self._used[key]  # type: ignore[return-value]
-
     def renew(self, key: Hashable, make: Callable[[Value | None], Value]) -> Value:
         """The part for `key`, made from the one this page made for it the last time it rendered (or from
         None): a list that changed by one item renews one block."""

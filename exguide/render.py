@@ -339,14 +339,6 @@ def render_page_pieces(environment: jinja2.Environment, page: Page,
             return public_url(site, path_of(target))
         return relative_url(page.path, path_of(target))
 
-    def kept(key: tuple, render: Callable[[], Markup]) -> Markup:
-        if parts is None:
-            return render()
-        try:
-            return parts.get(key, render)
-        except TypeError:  # a part of the context that cannot be hashed: made every time
-            return render()
-
     def list_blocks(template_name: str, key: tuple, items: tuple, render: Callable[[tuple], bytes]) -> list[bytes]:
         if isinstance(parts, StoredBlocks):
             return parts.blocks(template_name, key, items, render)
@@ -361,14 +353,9 @@ def render_page_pieces(environment: jinja2.Environment, page: Page,
         html = template.render(context, url=url, page_path=page.path)
         return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
 
-    def fragment(template_name: str, **context: object) -> Markup:
-        """A part of the page from its own template, kept for the next build while its context is unchanged."""
-        return kept((template_name, page.path, tuple(sorted(context.items()))),
-                    lambda: render_fragment(environment.get_template(template_name), context))
-
     def fragments_each(template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
                        ) -> Markup:
-        """`fragment(template_name, ...)` for each of `items`, one line each: an item is the value of `names`,
+        """The template `template_name` for each of `items`, one line each: an item is the value of `names`,
         or the values of a tuple of names. They are kept by blocks (see `KeptBlocks`), so that a page listing
         every exercise renders again only the block with the edited one.
 
@@ -389,8 +376,8 @@ def render_page_pieces(environment: jinja2.Environment, page: Page,
         return Markup(f"{_SPLICE}{len(spliced) - 1}{_SPLICE}")
 
     template = environment.get_template(page.template)
-    text = template.render(page.context, url=url, page_path=page.path, fragment=fragment,
-                           fragments=fragments_each, canonical=canonical).encode("utf-8")
+    text = template.render(page.context, url=url, page_path=page.path, fragments=fragments_each,
+                           canonical=canonical).encode("utf-8")
     if not spliced:
         return [text]
     pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number

@@ -347,7 +347,7 @@ def test_a_page_keeps_its_parts_until_it_renders_again_whatever_other_pages_rend
     def render(path: str, keys: list[str]) -> None:
         parts = store.of(path)
         for key in keys:
-            parts.get(key, lambda: made.append((path, key)) or key.upper())
+            parts.renew(key, lambda last: last if last is not None else made.append((path, key)) or key.upper())
 
     render("a", ["x", "y"])
     for _ in range(3):
