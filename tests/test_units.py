@@ -12,8 +12,9 @@ import markdown
 import pytest
 from markupsafe import Markup
 
-from exguide.body import (AUDITED_BLOCK_TESTS, EXTENSIONS, PLAIN_EXTENSIONS, BodyRenderer, quicken_block_parsing,
-                          quicken_inline_passes, uses_extra)
+from exguide.body import BodyRenderer
+from exguide.markdown_speedup import (AUDITED_BLOCK_TESTS, CHECKED_WITH, EXTENSIONS, PLAIN_EXTENSIONS,
+                                      quicken_block_parsing, quicken_inline_passes, uses_extra)
 from exguide.links import relative_url
 from exguide.parallel import in_worker, run_shared
 from exguide.problems import ContentError
@@ -166,7 +167,7 @@ def test_the_quick_inline_passes_give_python_markdowns_own_html(extensions):
     own = markdown.Markdown(extensions=extensions, output_format="html")
     quick = markdown.Markdown(extensions=extensions, output_format="html")
     replaced = quicken_inline_passes(quick)
-    if markdown.__version__.startswith("3.11"):  # the version whose patterns were read; another keeps its own
+    if markdown.__version__.startswith(CHECKED_WITH):  # the version whose patterns were read; another keeps its own
         assert replaced == ["inline", "smarty"], "the audited inline patterns are not found: read them again " \
                                                  "and record their digests in AUDITED_INLINE_PASSES"
     for sample in _markdown_samples():
@@ -178,7 +179,7 @@ def test_the_quick_block_tests_give_python_markdowns_own_html(extensions):
     own = markdown.Markdown(extensions=extensions, output_format="html")
     quick = markdown.Markdown(extensions=extensions, output_format="html")
     quickened = quicken_block_parsing(quick)
-    if markdown.__version__.startswith("3.11"):  # the version whose processors were read
+    if markdown.__version__.startswith(CHECKED_WITH):  # the version whose processors were read
         assert quickened == [*AUDITED_BLOCK_TESTS, *(["html_block"] if "extra" not in extensions else [])], \
             "the audited block processors are not found: read them again and record their digests"
     for sample in _markdown_samples():
