@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 DIGEST_SIZE = 16
 
@@ -84,8 +85,10 @@ class Fingerprinter:
         elif how is _ARRAY:  # a search index's postings: their machine bytes, as this machine reads them
             data = value.tobytes()
             digest.update(f"array:{value.typecode}{value.itemsize}:{len(data)}:".encode() + data)
-        else:
+        elif how is _NAMED:
             self._feed(digest, f"{kind.__qualname__}:{value}")
+        else:
+            self._feed(digest, (kind.__qualname__, _as_json(value)))
 
     def _object_digest(self, value: Any) -> bytes:
         known = self._objects.get(id(value))
@@ -108,6 +111,7 @@ class Fingerprinter:
 # How `Fingerprinter._feed` feeds the values of each type; found again in one look, and told apart by identity.
 _TEXT, _SEQUENCE, _OBJECT, _PLAIN = "text", "sequence", "object", "plain"
 _MAPPING, _ARRAY, _NAMED = "mapping", "array", "named"  # `named`: by the type's name and the value's str()
+_JSON = "json"  # by the type's name and the value as pydantic writes it in JSON
 _HOW: dict[type, str] = {str: _TEXT, tuple: _SEQUENCE, list: _SEQUENCE, type(None): _PLAIN, bool: _PLAIN, int: _PLAIN,
                          float: _PLAIN, array: _ARRAY}
 
@@ -125,9 +129,18 @@ def _learn(kind: type) -> str:
     elif issubclass(kind, (PurePath, Enum)):
         how = _NAMED
     else:
-        raise TypeError(f"cannot fingerprint a {kind.__qualname__}; teach Fingerprinter its content")
+        how = _JSON
     _HOW[kind] = how
     return how
+
+
+def _as_json(value: Any) -> Any:
+    """Any other value that a front-matter field may hold, as pydantic writes it in JSON (an HttpUrl, a date,
+    a Decimal...); an error for a value whose content nothing can tell, rather than a guess."""
+    try:
+        return to_jsonable_python(value)
+    except PydanticSerializationError:
+        raise TypeError(f"cannot fingerprint a {type(value).__qualname__}; teach Fingerprinter its content") from None
 
 
 # For each type of model object: its full name, and its fields, each with its name as `_feed` feeds it (None

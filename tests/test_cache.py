@@ -39,6 +39,21 @@ def test_fingerprints_follow_content_not_identity():
     assert fingerprint(array("l", [3, 10])) != fingerprint(array("l", [3, 1, 0])) != fingerprint(array("i", [3, 10]))
 
 
+def test_any_value_pydantic_accepts_in_a_field_is_fingerprinted_by_its_content_in_every_process():
+    """A front-matter field typed as an HttpUrl, a date or a Decimal, carried into the guide's objects: the
+    build keyed pages by fingerprints and crashed ('cannot fingerprint a HttpUrl') where serve did not."""
+    import subprocess
+
+    program = ("import datetime, decimal, sys; from pydantic import HttpUrl, TypeAdapter; "
+               "from exguide.fingerprint import fingerprint; "
+               "url = TypeAdapter(HttpUrl).validate_python(sys.argv[1]); "
+               "print(fingerprint((url, datetime.date(2027, 1, 4), decimal.Decimal('1.5'))))")
+    digests = [subprocess.run([sys.executable, "-c", program, address], capture_output=True, text=True,
+                              check=True).stdout for address in ("https://example.org/a", "https://example.org/a",
+                                                                 "https://example.org/b")]
+    assert digests[0] == digests[1] != digests[2]
+
+
 def test_a_value_it_cannot_read_is_an_error_not_a_guess():
     with pytest.raises(TypeError, match="cannot fingerprint a object"):
         fingerprint({"page": object()})
