@@ -24,8 +24,10 @@ check: $(READY) ## Check the content without building; warnings included
 test: $(READY) $(CHECKERS) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
-bench: $(READY) $(BENCH_TOOLS) ## Time builds of 1,000 and 10,000 exercises against Hugo, Pelican and MkDocs, and save-to-reload (needs Chromium)
+bench: $(READY) $(BENCH_TOOLS) ## Time builds of 1,000 and 10,000 exercises (generated, and free-exercise-db scaled up) against Hugo, Pelican and MkDocs, and save-to-reload (needs Chromium)
 	$(BIN)/python bench/run.py --tools $(BENCH_VENV)/bin --timeout 300
+	$(BIN)/python bench/run.py --corpus free-exercise-db --only-ours --timeout 300 \
+		--json bench/results/latest-free-exercise-db.json
 	$(BIN)/python bench/reload.py
 
 audit: $(READY) $(CHECKERS) ## Nu checker, axe and Lighthouse over a fresh build, as one table (needs Chromium)

@@ -1,6 +1,7 @@
 """How fast the build is, on guides of 1,000 and 10,000 exercises, against the tools people would otherwise pick.
 
     python bench/run.py [--sizes 1000 10000] [--runs 3] [--json bench/results/latest.json]
+                        [--corpus generated|free-exercise-db] [--only-ours]
 
 For each size it generates a seeded guide (bench/generate.py) and times, as whole processes, the median of
 --runs runs of: our cold build (no cache), a rebuild with nothing changed, a rebuild after editing one
@@ -16,7 +17,7 @@ from an empty output folder; the last run's files are moved aside, not removed, 
 (see `emptied`).
 
 It prints a table with our time as a ratio to each tool's and the targets of issue #6, and writes the same
-as JSON.
+as JSON. `--corpus free-exercise-db` times the same on the real data set, scaled up (see generate.py).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import corpora
-from generate import PROJECT_DIR, generate_guide
+from generate import CORPORA, PROJECT_DIR
 
 BUILD = [sys.executable, str(PROJECT_DIR / "build.py")]
 
@@ -308,21 +309,26 @@ def main() -> int:
     parser.add_argument("--tools", type=Path, help="folder of the other tools' commands (default: PATH)")
     parser.add_argument("--json", type=Path, default=PROJECT_DIR / "bench" / "results" / "latest.json",
                         help="where to write the results (default: bench/results/latest.json)")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="generated",
+                        help="the exercises: generated (default), or free-exercise-db scaled up (needs shared/)")
+    parser.add_argument("--only-ours", action="store_true", help="time our builds only, not the other tools")
     arguments = parser.parse_args()
     results: dict[int, dict[str, Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="exguide-bench-") as folder:
         for size in arguments.sizes:
             root = Path(folder) / str(size)
-            generate_guide(root, size)
-            print(f"timing {size:,} exercises…", file=sys.stderr, flush=True)
-            results[size] = {**time_ours(root, size, arguments.runs, arguments.timeout),
-                             **time_others(root, arguments.runs, arguments.timeout, arguments.tools)}
+            CORPORA[arguments.corpus](root, size)
+            print(f"timing {size:,} exercises ({arguments.corpus})…", file=sys.stderr, flush=True)
+            results[size] = time_ours(root, size, arguments.runs, arguments.timeout)
+            if not arguments.only_ours:
+                results[size].update(time_others(root, arguments.runs, arguments.timeout, arguments.tools))
     lines = report(results)
     print("\n".join(lines))
     arguments.json.parent.mkdir(parents=True, exist_ok=True)
     arguments.json.write_text(json.dumps({
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
         "runs": arguments.runs,
+        "corpus": arguments.corpus,
         "results": {str(size): {name: {**asdict(t), "median": t.median} for name, t in timings.items()}
                     for size, timings in results.items()},
         "table": lines,

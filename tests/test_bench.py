@@ -48,3 +48,19 @@ def test_the_import_floor_is_timed_as_a_new_process_that_imports_the_build():
     imports = run.time_imports(runs=2, timeout=60)
     assert len(imports.seconds) == 2 and all(0 < seconds < 60 for seconds in imports.seconds), imports.note
     assert run._verdict("new process: Python, imports", 10_000, imports, 12.0) == imports.note
+
+
+def test_the_free_exercise_db_corpus_scales_the_real_data_set_with_varied_titles_muscles_and_headings(
+        tmp_path, run_build):
+    from conftest import skip_or_fail
+    from generate import FREE_EXERCISE_DB, generate_from_free_exercise_db
+
+    if not FREE_EXERCISE_DB.is_file():
+        skip_or_fail(f"the shared data set is not at {FREE_EXERCISE_DB}")
+    content = generate_from_free_exercise_db(tmp_path, 2000)
+    texts = [path.read_text() for path in sorted((content / "exercises").glob("exercise-*.md"))]
+    assert len(texts) == 2000
+    titles = [text.split("\ntitle: ", 1)[1].split("\n", 1)[0] for text in texts]
+    assert len(set(titles)) == 2000  # the repeats are told apart
+    assert any("## Why" in text for text in texts) and any("### Tips" in text for text in texts)
+    assert run_build("--content", str(content), "--no-pdf").exit_code == 0
