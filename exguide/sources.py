@@ -290,40 +290,43 @@ _PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
                         ("str", "int", "float", "bool", "null", "seq", "map", "timestamp", "merge"))
 _INT = "tag:yaml.org,2002:int"
 DIGITS_MOST = 100  # Python reads no integer of more than 4,300 digits, and a guide needs a few
-NODES_MOST = 10_000  # a front matter has tens of values, the bundled muscles.yaml about 400
+NODES_MOST = 10_000  # values that aliases may repeat: a guide needs a few, if any
 
 
 def _check_nodes(root: yaml.Node, path: Path, first_line: int) -> None:
     """Refuse what YAML allows but a guide never needs, and what would hang or crash the build: tags other than
-    the plain ones (a `!!set` has no order), an alias inside itself, and aliases that expand to more than
-    NODES_MOST values (a few nested ones make millions)."""
-    count = 0
-    inside: set[int] = set()
+    the plain ones (a `!!set` has no order), numbers too long to read, an alias inside itself, and aliases that
+    repeat more than NODES_MOST values (a few nested ones make millions). A long file without aliases is fine."""
+    visits, seen, inside = 0, set(), set()
 
     def visit(node: yaml.Node) -> None:
-        nonlocal count
-        count += 1
-        where = first_line + node.start_mark.line
-        if count > NODES_MOST:
-            raise ContentError([Problem(path, where, f"the YAML holds more than {NODES_MOST:,} values once its "
-                                                     "aliases (*name) are expanded; write the values out")])
-        if node.tag not in _PLAIN_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise ContentError([Problem(path, where, f"the YAML tag '{tag}' is not supported; write plain text, "
-                                                     "numbers, lists (- item) and keys (key: value)")])
-        if node.tag == _INT and len(node.value) > DIGITS_MOST:
-            raise ContentError([Problem(path, where, f"a number of {len(node.value):,} digits; put it in quotes if "
-                                                     "it is text")])
-        if id(node) in inside:
-            raise ContentError([Problem(path, where, "an alias (*name) refers to the value it is inside of")])
-        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else \
-            node.value if isinstance(node, yaml.SequenceNode) else ()
+        nonlocal visits
+        visits += 1
+        seen.add(id(node))
+        problem = _node_problem(node)
+        if problem is None and id(node) in inside:
+            problem = "an alias (*name) refers to the value it is inside of"
+        if problem is None and visits - len(seen) > NODES_MOST:
+            problem = f"the aliases (*name) repeat more than {NODES_MOST:,} values; write the values out instead"
+        if problem is not None:
+            raise ContentError([Problem(path, first_line + node.start_mark.line, problem)])
         inside.add(id(node))
-        for child in children:
+        for child in [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else \
+                node.value if isinstance(node, yaml.SequenceNode) else ():
             visit(child)
         inside.discard(id(node))
 
     visit(root)
+
+
+def _node_problem(node: yaml.Node) -> str | None:
+    """What is wrong with one value whatever its place: its tag, or its length as a number."""
+    if node.tag not in _PLAIN_TAGS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        return f"the YAML tag '{tag}' is not supported; write plain text, numbers, lists (- item) and keys (key: value)"
+    if node.tag == _INT and len(node.value) > DIGITS_MOST:
+        return f"a number of {len(node.value):,} digits; put it in quotes if it is text"
+    return None
 
 
 # Our own words for the common YAML mistakes, whichever of PyYAML's two parsers reports them.

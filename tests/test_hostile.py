@@ -328,3 +328,12 @@ def test_serve_memory_levels_off_over_bursts_of_saves_with_pdfs(tmp_path):
         rebuilder.collect()
         sizes.append(resident_mb())
     assert sizes[-1] - sizes[3] < 3, sizes
+
+
+def test_a_long_yaml_file_without_aliases_is_not_taken_for_an_alias_bomb():
+    from pathlib import Path
+
+    from exguide.sources import parse_yaml
+
+    data, _ = parse_yaml("credits:\n" + "".join(f"  - Credit line {n}\n" for n in range(20_000)), Path("g.yaml"), 1)
+    assert len(data["credits"]) == 20_000
