@@ -13,10 +13,12 @@ import os
 import re
 import tempfile
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
+from .body import plain_text
 from .problems import ContentError, PdfEngineMissing, Problem
 from .plan import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
@@ -155,6 +157,8 @@ def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Pag
     while True:
         page = _with_sheet(page, level=level)
         html = bytes(render_page(environment, page)).decode("utf-8")
+        if len(plain_text(html)) > MOST_SHEET_CHARACTERS:
+            return _with_sheet(page, fits=False), {page.path: html.encode("utf-8"), **_too_long(routine, workdir)}
         printable = _public_links(html, page.context["sheet"].address).encode("utf-8")
         documents = {paper: _layout(workdir, page.path, printable, paper, fetcher) for paper in PAPERS}
         pages = max(len(document.pages) for document in documents.values())
@@ -162,12 +166,28 @@ def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Pag
         if fits or level == len(SIZES_PT) - 1:
             break
         # The type shrinks by a fifth at most: a sheet of more than two pages never comes to one, and the last
-        # step is laid out at once (a guide with 20,000 credit lines took over 300 s, a layout for each step).
+        # step is laid out at once (a layout for each step took minutes for a long sheet).
         level = level + 1 if pages <= MOST_PAGES_TO_SHRINK else len(SIZES_PT) - 1
     page = _with_sheet(page, fits=fits)
     outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
     outputs[page.path] = html.encode("utf-8")
     return page, outputs
+
+
+# A page's text beyond which its sheet is not laid out at all: about seven sheets' worth at the smallest type.
+# WeasyPrint lays out a long sheet's columns and floats in a time that grows with the square of its length: a
+# guide with 20,000 credit lines, at the foot of every sheet, printed for more than ten minutes.
+MOST_SHEET_CHARACTERS = 100_000
+
+
+def _too_long(routine, workdir: Path) -> dict[str, bytes]:
+    """In place of a routine's PDFs, one that says the sheet is too long to print as one page."""
+    weasyprint = _weasyprint()
+    note = (f"<!DOCTYPE html><html lang=en><title>{escape(routine.title)}</title><h1>{escape(routine.title)}"
+            "</h1><p>This routine's sheet holds far more text than one page can: print its page from the guide "
+            "instead.</p></html>")
+    return {pdf_path(routine, paper): weasyprint.HTML(string=note, base_url=str(workdir)).write_pdf(
+        stylesheets=[weasyprint.CSS(string=f"@page {{ size: {paper}; }}")]) for paper in PAPERS}
 
 
 def _with_sheet(page: Page, **changes) -> Page:

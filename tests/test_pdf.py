@@ -140,3 +140,25 @@ def test_a_sheet_far_too_long_for_one_page_is_laid_out_twice_not_once_per_type_s
     assert result.exit_code == 0
     assert "does not fit on one printed page" in result.stderr
     assert len(layouts) == 4 and min(layouts) > 2  # two papers, at the first type size and at the last
+
+
+def test_a_sheet_of_far_more_text_than_pages_can_hold_is_not_laid_out(run_build, tmp_path, monkeypatch):
+    """4,000 credit lines at the foot of the sheet: WeasyPrint's layout of it grows with the square of its
+    length (20,000 lines printed for more than ten minutes). The build gives up at once, says so in a PDF of
+    one page, and warns."""
+    import weasyprint
+
+    layouts: list[int] = []
+    real_render = weasyprint.HTML.render
+    monkeypatch.setattr(weasyprint.HTML, "render",
+                        lambda self, *args, **kwargs: layouts.append(1) or real_render(self, *args, **kwargs))
+    content = make_guide(tmp_path)
+    guide = (content / "guide.yaml").read_text()
+    credits = "".join(f"  - Credit line number {number} of the guide\n" for number in range(4000))
+    (content / "guide.yaml").write_text(guide.replace("credits:\n", "credits:\n" + credits))
+    result = run_build("--content", str(content))
+    assert result.exit_code == 0
+    assert "does not fit on one printed page" in result.stderr
+    assert len(layouts) == 2  # the two notes, one per paper; never the sheet itself
+    pdf = PdfReader(tmp_path / "site/routines/leg-day.pdf")
+    assert len(pdf.pages) == 1 and "far more text than one page can" in pdf.pages[0].extract_text()
