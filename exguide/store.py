@@ -26,7 +26,7 @@ import time
 from collections import ChainMap
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PosixPath, PurePosixPath, PureWindowsPath, WindowsPath
-from typing import Any, BinaryIO, Callable, Mapping
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 from .options import BuildOptions, BuildResult
 from .problems import Problem
@@ -148,6 +148,15 @@ def output_files(folder: Path) -> dict[str, tuple[int, int, int]]:
     """Every file under `folder` by its site path, with its size, modification time in nanoseconds and inode;
     but the OUTPUT_MARK, which is no page of the site."""
     found: dict[str, tuple[int, int, int]] = {}
+    for site_path, entry in site_entries(folder):
+        if site_path != OUTPUT_MARK:
+            status = entry.stat(follow_symlinks=False)
+            found[site_path] = (status.st_size, status.st_mtime_ns, status.st_ino)
+    return found
+
+
+def site_entries(folder: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every file under `folder` (links are not followed), by its site path, with its directory entry."""
     waiting: list[tuple[str | Path, str]] = [(folder, "")]
     while waiting:
         current, prefix = waiting.pop()
@@ -155,10 +164,8 @@ def output_files(folder: Path) -> dict[str, tuple[int, int, int]]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     waiting.append((entry.path, f"{prefix}{entry.name}/"))
-                elif prefix or entry.name != OUTPUT_MARK:
-                    status = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = (status.st_size, status.st_mtime_ns, status.st_ino)
-    return found
+                else:
+                    yield prefix + entry.name, entry
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path, PurePosixPath
 from typing import Collection, Mapping, Sequence, Union
 
-from .store import OUTPUT_MARK, output_files
+from .store import OUTPUT_MARK, output_files, site_entries
 
 
 class Pieces:
@@ -263,17 +263,7 @@ def _link_as(staging: Path, out_dir: Path, inodes: Mapping[str, int]) -> None:
 
 def _inodes(folder: Path) -> dict[str, int]:
     """Every file under `folder` by its site path, with its inode."""
-    found: dict[str, int] = {}
-    waiting: list[tuple[str | Path, str]] = [(folder, "")]
-    while waiting:
-        current, prefix = waiting.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    waiting.append((entry.path, f"{prefix}{entry.name}/"))
-                else:
-                    found[prefix + entry.name] = entry.inode()
-    return found
+    return {site_path: entry.inode() for site_path, entry in site_entries(folder)}
 
 
 def exchange(new: Path, current: Path) -> None:
