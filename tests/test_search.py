@@ -81,3 +81,19 @@ def test_terms_weighed_in_two_processes_are_those_of_one_and_interned():
     shared = weighted_terms_each(exercises, workers=2)
     assert shared == weighted_terms_each(exercises) and len(shared) == len(exercises)
     assert all(sys.intern(term) is term for weights in shared for term in weights[::2])
+
+
+def test_a_retitle_that_moves_an_exercise_renumbers_no_other_document(run_build, tmp_path):
+    """Documents are numbered by slug: 'Ankle circles' retitled 'Zebra circles' moves from first to last in
+    the title order, and only the index's files that hold its own words and its document change."""
+    from conftest import make_guide, read_tree
+
+    content = make_guide(tmp_path)
+    assert run_build("--no-pdf").exit_code == 0
+    before = {path: data for path, data in read_tree(tmp_path / "site").items() if path.startswith("assets/search/")}
+    exercise = content / "exercises/ankle-circles.md"
+    exercise.write_text(exercise.read_text().replace("title: Ankle circles", "title: Zebra circles"))
+    assert run_build("--no-pdf").exit_code == 0
+    after = {path: data for path, data in read_tree(tmp_path / "site").items() if path.startswith("assets/search/")}
+    changed = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+    assert changed == ["assets/search/docs-0.js", "assets/search/terms-an.js", "assets/search/terms-ze.js"]
