@@ -137,10 +137,14 @@ def _report_errors(error: ContentError, verdict: str) -> int:
 
 
 def run_new(options: BuildOptions, kind: str, title: str) -> int:
+    from .files import check_content_files
     from .new import NewFileError, new_file
 
     try:
+        check_content_files(options.content_dir)  # new reads muscles.yaml: a FIFO there would hang it
         path = new_file(kind, title, options.content_dir, options.template_dir)
+    except ContentError as error:
+        return _report_errors(error, "No file was made: {errors}.")
     except NewFileError as error:
         print(f"build.py new: error: {error}", file=sys.stderr)
         return EXIT_CONTENT

@@ -141,12 +141,13 @@ def test_a_fifo_in_the_content_is_refused_not_read(tmp_path):
     import os
     content = make_guide(tmp_path)
     os.mkfifo(content / "exercises" / "pipe.md")
-    result = subprocess.run([sys.executable, str(PROJECT_DIR / "build.py"), "build"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert result.stderr.startswith("content/exercises/pipe.md:1: this is not a file but a special one (a FIFO, "
-                                    "a socket or a device), which the build does not read; remove it from the "
-                                    "content folder\n")
+    for command in (["build"], ["check"], ["new", "exercise", "Plank"]):
+        result = subprocess.run([sys.executable, str(PROJECT_DIR / "build.py"), *command], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert result.stderr.startswith("content/exercises/pipe.md:1: this is not a file but a special one (a "
+                                        "FIFO, a socket or a device), which the build does not read; remove it "
+                                        "from the content folder\n")
 
 
 def test_an_unwritable_output_folder_is_reported_not_a_traceback(run_build, tmp_path):
