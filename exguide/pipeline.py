@@ -193,18 +193,7 @@ class Builder:
             inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
         else:
             inputs = store.inputs()
-        kept = store.kept_outputs() if previous is not None else {}
-        output = StagedOutput(self.options.out_dir, replace_all=previous is None,
-                              present=store.found_outputs() if previous is not None else None)
-        fingerprints = Fingerprinter()  # the exercises taken from the last build are fingerprinted already
-        for taken in carryover.taken_exercises:
-            fingerprints.seed(taken.exercise, taken.fingerprint)
-        try:
-            made = self._make_files(plan, kept, output, store, fingerprints)
-            output.commit(set(made.records))
-        except BaseException:
-            output.discard()
-            raise
+        made, fingerprints = self._write(plan, store, previous is None, carryover)
         keep_only(store.blocks_folder(), [page.path for page in plan.pages])
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
@@ -213,6 +202,22 @@ class Builder:
                    carryover.kept(fingerprints.digest, search_index))
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
+
+    def _write(self, plan: SitePlan, store: BuildStore, fresh: bool, carryover: Carryover
+               ) -> tuple[FolderResult, Fingerprinter]:
+        """Make the plan's files in the staging folder (all of them when `fresh`, else those whose key
+        changed), and put the new site in place; what was made, and the fingerprints that keyed the pages."""
+        output = StagedOutput(self.options.out_dir, replace_all=fresh, present=None if fresh else store.found_outputs())
+        fingerprints = Fingerprinter()  # the exercises taken from the last build are fingerprinted already
+        for taken in carryover.taken_exercises:
+            fingerprints.seed(taken.exercise, taken.fingerprint)
+        try:
+            made = self._make_files(plan, {} if fresh else store.kept_outputs(), output, store, fingerprints)
+            output.commit(set(made.records))
+        except BaseException:
+            output.discard()
+            raise
+        return made, fingerprints
 
     def _bodies_to_keep(self, carryover: Carryover) -> dict | None:
         """The converted bodies to keep for the next build: those this one used; or, when it took exercises
