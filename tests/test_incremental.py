@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -501,3 +502,140 @@ def test_a_group_renamed_in_serve_renders_the_pages_of_the_exercises_that_work_i
     assert {"exercises/calf-raise/index.html", "exercises/ankle-circles/index.html"} <= set(rendered)  # they work it
     assert "exercises/zz-1/index.html" not in rendered
     assert site.files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+
+
+def test_a_seeded_sequence_of_edits_gives_in_serve_and_on_the_command_line_what_a_clean_build_gives(tmp_path):
+    """Edits of every kind, one after another on a generated guide: after each, serve's rebuild (told what
+    changed) and a command-line build over the last site both give the bytes of a clean build."""
+    import random
+    import sys
+
+    from conftest import read_tree
+    from exguide.cli import main
+    from exguide.serve import Rebuilder, ServeState
+
+    sys.path.insert(0, str(PROJECT_DIR / "bench"))
+    from generate import generate_guide
+
+    content = generate_guide(tmp_path, 40, routines=3)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    arguments = ["--content", str(content), "--templates", str(templates), "--no-pdf"]
+    state = ServeState()
+    served = Rebuilder(Builder(BuildOptions(content, tmp_path / "served", templates, pdfs=False)), state,
+                       lambda line: None)
+    served.rebuild(changes=None)
+    assert main(["build", *arguments, "--out", str(tmp_path / "site")]) == 0
+    rng = random.Random(21)
+    for step in range(14):
+        edit = _EDITS[step % len(_EDITS)] if step < len(_EDITS) else rng.choice(_EDITS)
+        changed = edit(content, templates, rng)
+        assert served.rebuild(changes=[str(path) for path in changed]) is not None and not state.problems, edit
+        assert main(["build", *arguments, "--out", str(tmp_path / "site")]) == 0, edit.__name__
+        clean = tmp_path / f"clean-{step}"
+        assert main(["build", *arguments, "--out", str(clean), "--no-cache"]) == 0
+        expected = read_tree(clean)
+        assert read_tree(tmp_path / "site") == expected, edit.__name__
+        assert {path: bytes(data) for path, data in state.files.items()} == \
+            {path: data for path, data in expected.items() if path != ".exguide"}, edit.__name__
+
+
+def _exercise_files(content: Path) -> list[Path]:
+    return sorted((content / "exercises").glob("*.md"))
+
+
+def _unused_exercise(content: Path, rng) -> Path:
+    """An exercise that no routine names, so that it can go or be renamed."""
+    named = "".join(path.read_text() for path in (content / "routines").glob("*.md"))
+    return rng.choice([path for path in _exercise_files(content) if path.stem not in named])
+
+
+def _add_exercise(content: Path, templates: Path, rng) -> list[Path]:
+    source = rng.choice(_exercise_files(content))
+    added = content / "exercises" / f"added-{rng.randrange(10**6):06d}.md"
+    added.write_text(source.read_text().replace("title: ", f"title: Added {added.stem} ", 1))
+    return [added]
+
+
+def _delete_exercise(content: Path, templates: Path, rng) -> list[Path]:
+    gone = _unused_exercise(content, rng)
+    gone.unlink()
+    return [gone]
+
+
+def _rename_exercise(content: Path, templates: Path, rng) -> list[Path]:
+    old = _unused_exercise(content, rng)
+    new = old.with_name(f"renamed-{rng.randrange(10**6):06d}.md")
+    old.rename(new)
+    return [old, new]
+
+
+def _retitle_exercise(content: Path, templates: Path, rng) -> list[Path]:
+    path = rng.choice(_exercise_files(content))
+    text = path.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    path.write_text(text.replace(title, f"title: {rng.choice(['Aa', 'Mm', 'Zz'])} retitled {rng.randrange(999)}"))
+    return [path]
+
+
+def _change_muscles(content: Path, templates: Path, rng) -> list[Path]:
+    path = rng.choice(_exercise_files(content))
+    text = path.read_text()
+    muscles = next(line for line in text.splitlines() if line.startswith("muscles: "))
+    path.write_text(text.replace(muscles, f"muscles: [{rng.choice(['calves', 'core', 'glutes', 'neck'])}]"))
+    return [path]
+
+
+def _change_dose(content: Path, templates: Path, rng) -> list[Path]:
+    path = rng.choice(_exercise_files(content))
+    text = path.read_text()
+    reps = next(line for line in text.splitlines() if line.startswith("  reps: "))
+    path.write_text(text.replace(reps, f"  reps: {rng.randint(2, 30)}"))
+    return [path]
+
+
+def _change_routine(content: Path, templates: Path, rng) -> list[Path]:
+    path = rng.choice(sorted((content / "routines").glob("*.md")))
+    text = path.read_text().replace("frequency: 3 times a week", "frequency: daily")
+    first = next(line for line in text.splitlines() if line.startswith("  - exercise-"))
+    path.write_text(text.replace(first, f"  - {rng.choice(_exercise_files(content)).stem}\n{first}", 1))
+    return [path]
+
+
+def _change_guide(content: Path, templates: Path, rng) -> list[Path]:
+    path = content / "guide.yaml"
+    text = path.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    path.write_text(text.replace(title, f"title: Guide {rng.randrange(999)}"))
+    return [path]
+
+
+def _change_muscles_file(content: Path, templates: Path, rng) -> list[Path]:
+    path = content / "muscles.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("name: Calves", f"name: Calves {rng.randrange(999)}", 1) if "name: Calves\n" in text
+                    else re.sub(r"name: Calves \d+", "name: Calves", text, count=1))
+    return [path]
+
+
+def _change_template(content: Path, templates: Path, rng) -> list[Path]:
+    path = templates / "exercise-card.html"
+    path.write_text(path.read_text() + f"{{# edited {rng.randrange(999)} #}}\n")
+    return [path]
+
+
+def _add_image(content: Path, templates: Path, rng) -> list[Path]:
+    image = content / "images" / f"picture-{rng.randrange(10**6):06d}.svg"
+    image.parent.mkdir(exist_ok=True)
+    image.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>\n')
+    path = rng.choice(_exercise_files(content))
+    text = path.read_text()
+    if "\nimages:" not in text:
+        text = text.replace("\n---\n", f"\nimages:\n  - src: images/{image.name}\n    alt: A picture\n"
+                                       "    credit: The tests\n---\n", 1)
+    path.write_text(text)
+    return [image, path]
+
+
+_EDITS = [_add_exercise, _delete_exercise, _rename_exercise, _retitle_exercise, _change_muscles, _change_dose,
+          _change_routine, _change_guide, _change_muscles_file, _change_template, _add_image]
