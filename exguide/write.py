@@ -252,6 +252,7 @@ def _link_as(staging: Path, out_dir: Path, inodes: Mapping[str, int]) -> None:
             del wanted[site_path]
         elif site_path != OUTPUT_MARK:
             (staging / site_path).unlink()
+            _remove_empty_parents(staging / site_path, staging)
     for site_path in wanted:
         target = staging / site_path
         try:

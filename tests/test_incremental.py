@@ -536,6 +536,7 @@ def test_a_seeded_sequence_of_edits_gives_in_serve_and_on_the_command_line_what_
         assert main(["build", *arguments, "--out", str(clean), "--no-cache"]) == 0
         expected = read_tree(clean)
         assert read_tree(tmp_path / "site") == expected, edit.__name__
+        assert all(any(folder.iterdir()) for folder in (tmp_path / "site").rglob("*") if folder.is_dir())
         assert {path: bytes(data) for path, data in state.files.items()} == \
             {path: data for path, data in expected.items() if path != ".exguide"}, edit.__name__
 
