@@ -34,7 +34,7 @@ audit: $(READY) $(CHECKERS) ## Nu checker, axe and Lighthouse over a fresh build
 	$(BIN)/python tools/audit.py
 
 clean: ## Remove the build output, its cache and the virtual environments
-	rm -rf site .site-cache $(VENV) $(BENCH_VENV)
+	rm -rf site .site-cache .site.next $(VENV) $(BENCH_VENV)
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \

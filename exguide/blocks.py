@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable, Collection, Hashable, Iterator, Sequence, TypeVar
 
 from .fingerprint import DIGEST_SIZE, Fingerprinter, digest_bytes
-from .store import read_pickled_dict, replace_file
+from .seal import replace_file
+from .store import read_pickled_dict
 from .templates import TemplateDigests
 
 Value = TypeVar("Value")

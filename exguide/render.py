@@ -22,7 +22,8 @@ from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
 from .plan import LazyContext, Page, SitePlan, path_of, public_url
 from .problems import ContentError, Problem
-from .store import OutputRecord, folder_digest, read_sealed, replace_file
+from .seal import read_sealed, replace_file
+from .store import OutputRecord, folder_digest
 from .templates import TemplateDigests
 from .write import FileData, Pieces, stage_file
 

@@ -18,7 +18,8 @@ from exguide.fingerprint import fingerprint
 from exguide.options import BuildOptions
 from exguide.pipeline import Builder
 from exguide.render import make_environment
-from exguide.store import MANIFEST, BuildStore, program_digest, read_sealed, replace_file
+from exguide.seal import read_sealed, replace_file
+from exguide.store import MANIFEST, BuildStore, program_digest
 from exguide.templates import TemplateDigests
 
 

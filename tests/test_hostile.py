@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import make_guide, read_tree
 from exguide.cli import main
-from exguide.store import read_sealed, replace_file
+from exguide.seal import read_sealed, replace_file
 
 
 def test_a_yaml_merge_builds_with_the_values_it_overrides(run_build, tmp_path):
