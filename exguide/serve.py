@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import html
 import ipaddress
+import json
 import logging
 import mimetypes
 import re
@@ -148,10 +149,22 @@ def _local_hosts() -> str:
 
 
 class SameOriginReloadHandler(LiveReloadHandler):
-    """livereload's websocket, for pages of this server only (livereload's own takes any origin)."""
+    """livereload's websocket (its handshake with livereload.js), for pages of this server only (livereload's
+    own takes any origin). The open pages are kept here, not read from livereload's own list of them."""
+
+    pages: set["SameOriginReloadHandler"] = set()
 
     def check_origin(self, origin: str) -> bool:
         return WebSocketHandler.check_origin(self, origin)
+
+    def on_message(self, message: str | bytes) -> None:
+        super().on_message(message)
+        if json.loads(message).get("command") == "info":  # the page has finished the handshake
+            SameOriginReloadHandler.pages.add(self)
+
+    def on_close(self) -> None:
+        SameOriginReloadHandler.pages.discard(self)
+        super().on_close()
 
 
 class GenerationHandler(web.RequestHandler):
@@ -364,8 +377,8 @@ def _loopback(host: str) -> bool:
 def reload_pages() -> None:
     """Send livereload's 'reload' command to every page that has connected."""
     message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
-    for page in list(LiveReloadHandler.waiters):
+    for page in list(SameOriginReloadHandler.pages):
         try:
             page.write_message(message)
         except WebSocketClosedError:  # the page was closed meanwhile
-            LiveReloadHandler.waiters.discard(page)
+            SameOriginReloadHandler.pages.discard(page)
