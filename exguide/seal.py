@@ -39,20 +39,33 @@ class _Sealing:
         return self.file.write(data)
 
 
-def read_sealed(path: Path) -> memoryview | None:
-    """The bytes of a file that replace_file wrote, if it did, with this user's key; else None.
+def read_sealed(path: Path) -> bytes | None:
+    """The bytes of a file that replace_file wrote, if it did, with this user's key; else None."""
+    file = open_sealed(path)
+    if file is None:
+        return None
+    with file:
+        return file.read(os.fstat(file.fileno()).st_size - _SEAL_SIZE)
 
-    The cache is loaded with pickle, which runs whatever code a pickle names: a file that anyone but this user
-    wrote (a cache beside a shared folder, one committed to the guide's repository, a damaged one) is never
-    loaded, and the build starts afresh."""
+
+def open_sealed(path: Path) -> BinaryIO | None:
+    """The file at `path`, open at its start, if replace_file wrote it with this user's key; else None. Its
+    seal is checked as the file is read through once, a piece at a time: read whole, the 30 MB of the kept
+    exercises of 10,000 stood in memory beside what is loaded from them."""
     try:
-        data = memoryview(path.read_bytes())
+        file = open(path, "rb")
     except OSError:
         return None
-    body, seal = data[:-_SEAL_SIZE], data[-_SEAL_SIZE:]
-    if len(data) < _SEAL_SIZE or not hmac.compare_digest(hmac.new(_user_key(), body, "blake2b").digest(), seal):
+    left = os.fstat(file.fileno()).st_size - _SEAL_SIZE
+    mac = hmac.new(_user_key(), digestmod="blake2b")
+    while left > 0 and (piece := file.read(min(left, 1 << 20))):
+        mac.update(piece)
+        left -= len(piece)
+    if left != 0 or not hmac.compare_digest(mac.digest(), file.read(_SEAL_SIZE)):
+        file.close()
         return None
-    return body
+    file.seek(0)
+    return file
 
 
 _SEAL_SIZE = hashlib.blake2b().digest_size

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 from .options import BuildOptions, BuildResult
 from .problems import Problem
-from .seal import read_sealed, replace_file
+from .seal import open_sealed, read_sealed, replace_file
 
 FORMAT = 1  # raise when the files below change shape
 MANIFEST = "manifest.json"
@@ -351,13 +351,14 @@ def read_pickled_dict(path: Path) -> dict:
 
     The collector is off while it loads: each of the million objects of 10,000 kept exercises counted toward
     its next pass, and it walked them all again and again as they came in."""
-    data = read_sealed(path)
-    if data is None:
+    file = open_sealed(path)
+    if file is None:
         return {}
     collecting = gc.isenabled()
     gc.disable()
     try:
-        loaded = pickle.loads(data)
+        with file:
+            loaded = pickle.load(file)  # which stops at the pickle's end, before the seal
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return {}
     finally:
