@@ -571,28 +571,25 @@ def _rename_exercise(content: Path, templates: Path, rng) -> list[Path]:
     return [old, new]
 
 
-def _retitle_exercise(content: Path, templates: Path, rng) -> list[Path]:
-    path = rng.choice(_exercise_files(content))
+def _set_line(path: Path, start: str, line: str) -> list[Path]:
+    """Replace the first line of the file at `path` that begins with `start` by `line`."""
     text = path.read_text()
-    title = next(line for line in text.splitlines() if line.startswith("title: "))
-    path.write_text(text.replace(title, f"title: {rng.choice(['Aa', 'Mm', 'Zz'])} retitled {rng.randrange(999)}"))
+    path.write_text(text.replace(next(old for old in text.splitlines() if old.startswith(start)), line, 1))
     return [path]
+
+
+def _retitle_exercise(content: Path, templates: Path, rng) -> list[Path]:
+    return _set_line(rng.choice(_exercise_files(content)), "title: ",
+                     f"title: {rng.choice(['Aa', 'Mm', 'Zz'])} retitled {rng.randrange(999)}")
 
 
 def _change_muscles(content: Path, templates: Path, rng) -> list[Path]:
-    path = rng.choice(_exercise_files(content))
-    text = path.read_text()
-    muscles = next(line for line in text.splitlines() if line.startswith("muscles: "))
-    path.write_text(text.replace(muscles, f"muscles: [{rng.choice(['calves', 'core', 'glutes', 'neck'])}]"))
-    return [path]
+    return _set_line(rng.choice(_exercise_files(content)), "muscles: ",
+                     f"muscles: [{rng.choice(['calves', 'core', 'glutes', 'neck'])}]")
 
 
 def _change_dose(content: Path, templates: Path, rng) -> list[Path]:
-    path = rng.choice(_exercise_files(content))
-    text = path.read_text()
-    reps = next(line for line in text.splitlines() if line.startswith("  reps: "))
-    path.write_text(text.replace(reps, f"  reps: {rng.randint(2, 30)}"))
-    return [path]
+    return _set_line(rng.choice(_exercise_files(content)), "  reps: ", f"  reps: {rng.randint(2, 30)}")
 
 
 def _change_routine(content: Path, templates: Path, rng) -> list[Path]:
@@ -604,11 +601,7 @@ def _change_routine(content: Path, templates: Path, rng) -> list[Path]:
 
 
 def _change_guide(content: Path, templates: Path, rng) -> list[Path]:
-    path = content / "guide.yaml"
-    text = path.read_text()
-    title = next(line for line in text.splitlines() if line.startswith("title: "))
-    path.write_text(text.replace(title, f"title: Guide {rng.randrange(999)}"))
-    return [path]
+    return _set_line(content / "guide.yaml", "title: ", f"title: Guide {rng.randrange(999)}")
 
 
 def _change_muscles_file(content: Path, templates: Path, rng) -> list[Path]:
