@@ -26,7 +26,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "good site stays.")
     build.add_argument("--no-cache", dest="use_cache", action="store_false",
                        help="make every file again, ignoring what earlier builds left (kept in .site-cache/ "
-                            "beside the output folder)")
+                            "beside the content folder)")
     build.add_argument("--jobs", type=int, metavar="N",
                        help="processes that share the work (default: one per core for a big guide)")
     _add_check(commands, content)

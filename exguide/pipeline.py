@@ -91,7 +91,7 @@ class Builder:
 
     def warm_up(self) -> None:
         """Do ahead what a first build reads: take the Markdown bodies that earlier builds converted (kept
-        beside the output folder), and read and convert the rest in worker processes when the guide is big.
+        beside the content folder), and read and convert the rest in worker processes when the guide is big.
         `serve` calls it before it starts any thread, since the workers are forked."""
         try:
             self._check_files(None)
