@@ -161,24 +161,17 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     """
     reader, renderer, memo = reader or SourceReader(), renderer or BodyRenderer(), memo or Memo()
     found = _Collector()
-    config = found.attempt(lambda: _kept(memo, (GuideConfig, _read_required(reader, content_dir / "guide.yaml")),
-                                         lambda document: validate(document, GuideConfig)))
-    catalogue = found.attempt(lambda: _kept(
-        memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")), _build_catalogue))
+    config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
     images = reader.files(content_dir / "images")
     carryover = carryover if not include_drafts else None
     taken = carryover.taken(catalogue, images, exercise_files) if carryover and catalogue is not None else {}
-    if taken:
-        catalogue = carryover.last.catalogue  # equal, and the one the exercises taken share their groups with
+    catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
     exercise_docs = _load_markdown(reader, memo, tuple(path for path in exercise_files if path not in taken)
                                    if taken else exercise_files, ExerciseMeta, found, {"muscles": catalogue})
     if not exercise_docs and not taken and not found.problems:
         found.add(content_dir / "exercises", 1, "no exercises found; add one Markdown file per exercise here")
-    slugs = memo.same("slugs", _SlugIndex(
-        known=memo.get((_SlugIndex, exercise_files), lambda: frozenset(p.stem for p in exercise_files)),
-        drafts=frozenset() if include_drafts else frozenset(compress(
-            map(itemgetter(0), exercise_docs), memo.each("drafts", lambda entry: entry[2].draft, (exercise_docs,))))))
+    slugs = _slug_index(exercise_files, exercise_docs, include_drafts, memo)
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
     exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, slugs.drafts) \
@@ -191,16 +184,31 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     if carryover is not None:
         carryover.leave(catalogue, content_dir / "muscles.yaml", images, order, reader.digests())
     return memo.same("guide", Guide(
-        config=config,
-        introduction_html=renderer.render(config.introduction or "").html,
-        groups=catalogue.groups,
+        config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
         exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
-        listings=_listings(catalogue.groups, order, memo),
-        static_files=images,
-        content_dir=content_dir,
+        listings=_listings(catalogue.groups, order, memo), static_files=images, content_dir=content_dir,
         muscle_names=catalogue.names,
     ))
+
+
+def _settings(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector
+              ) -> tuple[GuideConfig | None, MuscleCatalogue | None]:
+    """guide.yaml and muscles.yaml, checked; None for one that has problems (which `found` collects)."""
+    config = found.attempt(lambda: _kept(memo, (GuideConfig, _read_required(reader, content_dir / "guide.yaml")),
+                                         lambda document: validate(document, GuideConfig)))
+    catalogue = found.attempt(lambda: _kept(
+        memo, (build_catalogue, _read_required(reader, content_dir / "muscles.yaml")), _build_catalogue))
+    return config, catalogue
+
+
+def _slug_index(exercise_files: tuple[Path, ...], exercise_docs: list[tuple], include_drafts: bool, memo: Memo
+                ) -> "_SlugIndex":
+    """The exercises' slugs, and those of the drafts this build leaves out, for the routines to check against."""
+    return memo.same("slugs", _SlugIndex(
+        known=memo.get((_SlugIndex, exercise_files), lambda: frozenset(p.stem for p in exercise_files)),
+        drafts=frozenset() if include_drafts else frozenset(compress(
+            map(itemgetter(0), exercise_docs), memo.each("drafts", lambda entry: entry[2].draft, (exercise_docs,))))))
 
 
 def _in_order(exercises: dict[str, Exercise], memo: Memo) -> tuple[Exercise, ...]:

@@ -113,28 +113,13 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
     """
     memo = memo or Memo()
     _check_reserved(guide)
-    static = (
-        *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
-        *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
-    )
+    static = _static_files(guide, asset_dir)
     links = memo.same("links", site_paths(guide, memo))
     site = guide.config
     listings = tuple(memo.same(("listing", listing.group.slug), listing) for listing in guide.listings)
     pages = (
-        memo.get((HOME, guide, links), lambda: Page(HOME, "home.html", frozen_context(
-            site=site, guide=guide, introduction_html=rewrite(
-                guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links),
-            home_exercises=guide.exercises if len(guide.exercises) <= HOME_EXERCISES_MOST else None))),
-        memo.get((MUSCLES_INDEX, site, *listings), lambda: Page(MUSCLES_INDEX, "muscles.html", frozen_context(
-            site=site, regions=guide.regions,
-            map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked)))),
-        memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
-        memo.get((SEARCH, site), lambda: Page(SEARCH, "search.html", frozen_context(
-            site=site, documents_per_shard=DOCUMENTS_PER_SHARD))),
+        *_guide_pages(guide, links, listings, memo),
         *_search_index_pages(guide, memo, workers, search_weights, search_index),
-        memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
-        memo.get((CUSTOM_ROUTINE, site), lambda: Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site))),
-        memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
         *_schema_pages(guide, memo),
         *_exercise_pages(guide, links, memo),
         *(memo.get((_group_page, site, listing), lambda: _group_page(site, listing))
@@ -149,6 +134,36 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
     pdf_files = tuple(pdf_path(r, paper) for r in guide.routines for paper in PDF_PAPERS) if pdfs else ()
     _check_unique([p.path for p in pages] + [s.path for s in static] + list(pdf_files), guide.content_dir)
     return SitePlan(pages, static, links, pdf_files)
+
+
+def _static_files(guide: Guide, asset_dir: Path) -> tuple[StaticFile, ...]:
+    """The templates' assets and the content's pictures, copied as they are."""
+    return (
+        *(StaticFile("assets/" + p.relative_to(asset_dir).as_posix(), p) for p in _files(asset_dir)),
+        *(StaticFile(p.relative_to(guide.content_dir).as_posix(), p) for p in guide.static_files),
+    )
+
+
+def _guide_pages(guide: Guide, links: Mapping[str, str], listings: tuple[GroupListing, ...], memo: Memo
+                 ) -> tuple[Page, ...]:
+    """The pages there is one of: home, the muscles' and exercises' indexes, search, the booklet and the
+    build-your-own routine with its data."""
+    site = guide.config
+    return (
+        memo.get((HOME, guide, links), lambda: Page(HOME, "home.html", frozen_context(
+            site=site, guide=guide, introduction_html=rewrite(
+                guide.introduction_html, (guide.content_dir / "guide.yaml").as_posix(), HOME, links),
+            home_exercises=guide.exercises if len(guide.exercises) <= HOME_EXERCISES_MOST else None))),
+        memo.get((MUSCLES_INDEX, site, *listings), lambda: Page(MUSCLES_INDEX, "muscles.html", frozen_context(
+            site=site, regions=guide.regions,
+            map_links=tuple((listing.group.slug, listing.group) for listing in guide.listings if listing.is_worked)))),
+        memo.get((EXERCISE_INDEX, site, guide.exercises, *listings), lambda: _exercise_index(guide, memo)),
+        memo.get((SEARCH, site), lambda: Page(SEARCH, "search.html", frozen_context(
+            site=site, documents_per_shard=DOCUMENTS_PER_SHARD))),
+        memo.get((BOOKLET, guide, links), lambda: _booklet(guide, links, memo)),
+        memo.get((CUSTOM_ROUTINE, site), lambda: Page(CUSTOM_ROUTINE, "custom.html", frozen_context(site=site))),
+        memo.get((CUSTOM_ROUTINE_DATA, guide.exercises), lambda: _custom_routine_data(guide, memo)),
+    )
 
 
 def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeights | None = None,

@@ -180,13 +180,18 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         made = memo.each(render_site, render, (plan.pages, page_versions))
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({_template_problem(error, template_dir)}) from None
+    return _site_files(plan, made), rendered
+
+
+def _site_files(plan: SitePlan, made: Sequence[FileData | Problem]) -> dict[str, FileData]:
+    """The plan's pages as `made` (a ContentError if any is a problem) and its static files, by site path."""
     problems = set(compress(made, map(isinstance, made, repeat(Problem))))
     if problems:
         raise ContentError(problems)
     output = dict(zip(map(attrgetter("path"), plan.pages), made))
     for static in plan.static_files:
         output[static.path] = static.source.read_bytes()
-    return output, rendered
+    return output
 
 
 def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, names: Iterable[str]) -> None:
@@ -331,31 +336,37 @@ def render_page_pieces(environment: jinja2.Environment, page: Page,
     """The page, in UTF-8, in pieces: its lists of fragments as they were kept, so that a page as long as
     the booklet (26 MB at ten thousand exercises) is written out without being copied into one string.
     `parts` keeps its fragments from the last time it rendered: in memory for `serve`, or its lists on disk."""
-    site = page.context.get("site")
-    spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once the page is encoded
-    canonical = public_url(site, page.path) if site is not None else None
+    return _PageRendering(environment, page, parts).pieces()
 
-    def url(target: object) -> str:
-        if page.absolute_links and site is not None and site.base_url:
-            return public_url(site, path_of(target))
-        return relative_url(page.path, path_of(target))
 
-    def list_blocks(template_name: str, key: tuple, items: tuple, render: Callable[[tuple], bytes]) -> list[bytes]:
-        if isinstance(parts, StoredBlocks):
-            return parts.blocks(template_name, key, items, render)
-        if parts is not None:
-            try:
-                return parts.renew(key, lambda last: KeptBlocks.of(items, last, render)).encoded
-            except TypeError:  # a part of the context that cannot be hashed
-                pass
-        return KeptBlocks.of(items, None, render).encoded
+class _PageRendering:
+    """One rendering of a page: what its template calls (`url`, `fragments`) and the pieces it makes."""
 
-    def render_fragment(template: jinja2.Template, context: dict) -> Markup:
-        html = template.render(context, url=url, page_path=page.path)
-        return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
+    def __init__(self, environment: jinja2.Environment, page: Page, parts: RenderingParts | StoredBlocks | None
+                 ) -> None:
+        self.environment, self.page, self.parts = environment, page, parts
+        self.site = page.context.get("site")
+        self.spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once encoded
 
-    def fragments_each(template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
-                       ) -> Markup:
+    def pieces(self) -> list[bytes]:
+        page = self.page
+        canonical = public_url(self.site, page.path) if self.site is not None else None
+        template = self.environment.get_template(page.template)
+        text = template.render(page.context, url=self.url, page_path=page.path, fragments=self.fragments,
+                               canonical=canonical).encode("utf-8")
+        if not self.spliced:
+            return [text]
+        pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number
+        return [pieces[0], *(part for number, after in zip(pieces[1::2], pieces[2::2])
+                             for part in (*self.spliced[int(number)], after))]
+
+    def url(self, target: object) -> str:
+        if self.page.absolute_links and self.site is not None and self.site.base_url:
+            return public_url(self.site, path_of(target))
+        return relative_url(self.page.path, path_of(target))
+
+    def fragments(self, template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
+                  ) -> Markup:
         """The template `template_name` for each of `items`, one line each: an item is the value of `names`,
         or the values of a tuple of names. They are kept by blocks (see `KeptBlocks`), so that a page listing
         every exercise renders again only the block with the edited one.
@@ -364,26 +375,33 @@ def render_page_pieces(environment: jinja2.Environment, page: Page,
         sections is not joined, copied and encoded again as text for each edit. So what this returns is
         a mark, to be written into the page as it is, not filtered."""
         names = (names,) if isinstance(names, str) else names
-        template = environment.get_template(template_name)
+        template = self.environment.get_template(template_name)
 
         def block(items: tuple) -> Markup:
             values = (item if len(names) > 1 else (item,) for item in items)
-            return Markup("\n".join(render_fragment(template, {**context, **dict(zip(names, value))})
+            return Markup("\n".join(self._fragment(template, {**context, **dict(zip(names, value))})
                                     for value in values))
         items = tuple(items)
-        list_key = (template_name, page.path, names, tuple(sorted(context.items())))
-        encoded = list_blocks(template_name, list_key, items, lambda piece: block(piece).encode())
-        spliced.append([line for block_bytes in encoded for line in (b"\n", block_bytes)][1:])
-        return Markup(f"{_SPLICE}{len(spliced) - 1}{_SPLICE}")
+        list_key = (template_name, self.page.path, names, tuple(sorted(context.items())))
+        encoded = self._blocks(template_name, list_key, items, lambda piece: block(piece).encode())
+        self.spliced.append([line for block_bytes in encoded for line in (b"\n", block_bytes)][1:])
+        return Markup(f"{_SPLICE}{len(self.spliced) - 1}{_SPLICE}")
 
-    template = environment.get_template(page.template)
-    text = template.render(page.context, url=url, page_path=page.path, fragments=fragments_each,
-                           canonical=canonical).encode("utf-8")
-    if not spliced:
-        return [text]
-    pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number
-    return [pieces[0], *(part for number, after in zip(pieces[1::2], pieces[2::2])
-                         for part in (*spliced[int(number)], after))]
+    def _fragment(self, template: jinja2.Template, context: dict) -> Markup:
+        html = template.render(context, url=self.url, page_path=self.page.path)
+        return Markup(html.rstrip("\n"))  # the calling template places it on a line of its own
+
+    def _blocks(self, template_name: str, key: tuple, items: tuple, render: Callable[[tuple], bytes]
+                ) -> list[bytes]:
+        parts = self.parts
+        if isinstance(parts, StoredBlocks):
+            return parts.blocks(template_name, key, items, render)
+        if parts is not None:
+            try:
+                return parts.renew(key, lambda last: KeptBlocks.of(items, last, render)).encoded
+            except TypeError:  # a part of the context that cannot be hashed
+                pass
+        return KeptBlocks.of(items, None, render).encoded
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:

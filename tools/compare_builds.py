@@ -2,7 +2,7 @@
 
     python tools/compare_builds.py REV [--size 1000]
 
-The guides: the bundled one and the tests' fixture (with PDFs), a generated one of --size exercises and the
+The guides: the bundled one and the tests' fixture (with PDFs; the fixture with a base_url), a generated one of --size exercises and the
 free-exercise-db data set scaled to --size (without PDFs; the latter where shared/ has it). Each is built from
 scratch by both versions of build.py with the same Python; the sites must be byte for byte the same, but for
 the `.exguide` mark, which older versions did not write. Prints each guide's verdict and the first
@@ -45,6 +45,8 @@ def _guides(root: Path, size: int) -> list[tuple[str, Path, bool]]:
     guides = []
     for name, source in (("bundled", PROJECT_DIR / "content"), ("fixture", PROJECT_DIR / "tests/fixture/content")):
         guides.append((name, shutil.copytree(source, root / name / "content"), True))  # its cache goes there too
+    with open(root / "fixture/content/guide.yaml", "a") as guide:  # for the sitemap, robots.txt and 404 page
+        guide.write("base_url: https://example.org/guide/\n")
     for corpus in ("generated", "free-exercise-db"):
         if corpus == "generated" or FREE_EXERCISE_DB.is_file():
             guides.append((f"{corpus} {size}", CORPORA[corpus](root / corpus, size), False))
