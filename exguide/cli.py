@@ -197,20 +197,16 @@ def run_build(options: BuildOptions) -> int:
 
     started = time.perf_counter()
     store = BuildStore(options)
-    if options.use_cache:
-        try:
-            check_content_files(options.content_dir)  # before the survey reads them
-        except ContentError as error:
-            return _report_errors(error, "Build failed with {errors}; "
-                                         f"{display_path(options.out_dir)}/ was left as it was.")
-        store.survey()
-        if store.up_to_date():
-            return _report_build(options, store.unchanged_result(started))
-    from .pipeline import Builder
-
     progress = TerminalProgress(sys.stderr)
     try:
-        result = Builder(options, progress, rebuilds=False).build(store)
+        if options.use_cache:
+            check_content_files(options.content_dir)  # before the survey reads them
+            store.survey()
+            if store.up_to_date():
+                return _report_build(options, store.unchanged_result(started))
+        from .pipeline import Builder
+
+        result = Builder(options, progress, rebuilds=False).build(store, files_checked=options.use_cache)
     except ContentError as error:
         progress.clear()
         return _report_errors(error, "Build failed with {errors}; "

@@ -150,11 +150,14 @@ class Builder:
         self._render(FolderJob(plan.pages, {}, template_dir, folder_digest(template_dir), None))
         return guide, plan
 
-    def _plan_every_file(self, carryover: Carryover | None = None) -> tuple[Guide, SitePlan]:
+    def _plan_every_file(self, carryover: Carryover | None = None, files_checked: bool = False
+                         ) -> tuple[Guide, SitePlan]:
         """The guide and its plan, every file read again (but those whose exercises the `carryover` brings),
-        in one process per core for a big guide."""
+        in one process per core for a big guide; `files_checked`: the caller has just checked them all (see
+        check_content_files)."""
         self.progress("Reading", 0, 0)
-        self._check_files(None)
+        if not files_checked:
+            self._check_files(None)
         self.reader.changed(None)
         unread = self._unchanged(carryover)
         return self._plan(worker_count(self.options.workers, self._sources() - len(unread)), carryover=carryover,
@@ -166,9 +169,11 @@ class Builder:
         return render_into_folder(job, worker_count(self.options.workers, len(job.pages)),
                                   lambda done: self.progress("Rendering pages", done, len(job.pages)))
 
-    def build(self, store: BuildStore | None = None) -> BuildResult:
+    def build(self, store: BuildStore | None = None, files_checked: bool = False) -> BuildResult:
         """Bring the output folder up to date, making only the files whose inputs changed since the last
-        build and writing only those whose bytes changed. On a ContentError nothing has been written."""
+        build and writing only those whose bytes changed. On a ContentError nothing has been written.
+        `files_checked`: the caller has just checked every content file (the command line, before its survey
+        digests them), which a walk of 10,000 files need not do again."""
         started = time.perf_counter()
         store = store or BuildStore(self.options)
         previous = store.manifest() if self.options.use_cache else None
@@ -186,7 +191,7 @@ class Builder:
         # pass (after one edit of 10,000 exercises, four passes over it took 0.6 s).
         gc.freeze()
         try:
-            _, plan = self._plan_every_file(carryover)
+            _, plan = self._plan_every_file(carryover, files_checked)
         finally:
             self._search_weights = self._search_index = None
         if listed is not None:
