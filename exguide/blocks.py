@@ -14,14 +14,12 @@ import hashlib
 import os
 import pickle
 from pathlib import Path
-from typing import Callable, Collection, Hashable, Iterator, Sequence, TypeVar
+from typing import Callable, Collection, Iterator, Sequence
 
 from .fingerprint import DIGEST_SIZE, Fingerprinter, digest_bytes
 from .seal import replace_file
 from .store import read_pickled_dict
 from .templates import TemplateDigests
-
-Value = TypeVar("Value")
 
 BLOCK_CUT = 8  # on average, a block ends after one item in this many
 LONGEST_BLOCK = 32
@@ -70,10 +68,6 @@ class StoredBlocks:
         self._templates = templates
         self._stored: dict[bytes, bytes] | None = None  # read when a list first asks
         self._used: dict[bytes, bytes] = {}
-
-    def get(self, key: Hashable, make: Callable[[], Value]) -> Value:
-        """A single fragment: made every time (only lists are kept)."""
-        return make()
 
     def blocks(self, template_name: str, list_key: tuple, items: tuple, render: Callable[[tuple], bytes]
                ) -> list[bytes]:

@@ -29,7 +29,7 @@ from .write import FileData, Pieces, stage_file
 
 
 class SealedBytecodeCache(jinja2.BytecodeCache):
-    """Jinja's compiled templates, kept in `folder` between builds in sealed files (see store.read_sealed): a
+    """Jinja's compiled templates, kept in `folder` between builds in sealed files (see seal.py): a
     compiled template is code, and one that anyone but this user wrote is never loaded."""
 
     def __init__(self, folder: Path) -> None:
@@ -38,7 +38,7 @@ class SealedBytecodeCache(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = read_sealed(self.folder / f"{bucket.key}.cache")
         if data is not None:
-            bucket.bytecode_from_string(bytes(data))
+            bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         replace_file(self.folder / f"{bucket.key}.cache", lambda file: file.write(bucket.bytecode_to_string()))

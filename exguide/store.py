@@ -226,7 +226,7 @@ class BuildStore:
 
     def _read_manifest(self) -> Manifest | None:
         try:
-            data = json.loads(bytes(read_sealed(self.folder / MANIFEST) or b"null"))
+            data = json.loads(read_sealed(self.folder / MANIFEST) or b"null")
             if data["program"] != self.program or data["out"] != str(self.out_dir.resolve()) or \
                     not self.out_dir.is_dir():
                 return None
