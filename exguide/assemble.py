@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import os
 from dataclasses import dataclass, field
 from itertools import compress, count, repeat
@@ -17,6 +18,7 @@ from typing import Callable, Iterable, Mapping, NamedTuple, Sequence, TypeVar
 from slugify import slugify
 
 from .body import BodyRenderer
+from .fingerprint import Fingerprinter
 from .cache import Memo
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, group_listings
 from .muscles import MuscleCatalogue, build_catalogue
@@ -58,7 +60,6 @@ class KeptExercise(NamedTuple):
 
     file_digest: bytes  # of the bytes of the file it was made from
     exercise: Exercise
-    fingerprint: bytes  # its fingerprint, as the pages were keyed with (see fingerprint.py)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class KeptExercises:
     An exercise is made from its file's bytes, the muscle catalogue and the images that exist (and by this
     program: the store keeps nothing from another version). One whose file has the same digest, under an
     equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
-    converted again, nor is the exercise fingerprinted: at 10,000 exercises, a third of the rebuild that
+    converted again: at 10,000 exercises, a third of the rebuild that
     follows an edit. Only a guide built without drafts keeps its exercises, so that each one kept is known
     to be published. Pickled together, they share the catalogue's groups and targets as they did."""
 
@@ -131,9 +132,8 @@ class Carryover:
         """The search index the last build left with its exercises."""
         return self.last.search_index if self.last is not None else None
 
-    def kept(self, fingerprint: Callable[[Exercise], bytes], search_index: SearchIndex | None = None
-             ) -> KeptExercises | None:
-        """What this build leaves to the next, with each exercise's `fingerprint` and the `search_index` it made
+    def kept(self, search_index: SearchIndex | None = None) -> KeptExercises | None:
+        """What this build leaves to the next, with the `search_index` it made
         of them; None to leave what the last build kept (whose index is of its own exercises): when it made no
         exercise, or only a few besides those it took, the next build reads those few files again, for less
         than writing ten thousand exercises anew costs (0.4 s)."""
@@ -146,7 +146,7 @@ class Carryover:
         if len(made_of) != len(exercises) or not all(map(is_, made_of, map(itemgetter(1), exercises))):
             search_index = None  # not made of these very exercises
         return KeptExercises(catalogue, muscles_digest, images, {
-            exercise.source: KeptExercise(digest, exercise, fingerprint(exercise)) for digest, exercise in exercises},
+            exercise.source: KeptExercise(digest, exercise) for digest, exercise in exercises},
             search_index)
 
 
@@ -354,9 +354,10 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
     has_images = memo.each((_build_exercises, "images"), lambda entry: bool(entry[2].images), (unique,))
     images_seen = tuple(map((None, images).__getitem__, has_images))
     last: dict[str, Exercise] = memo.last(_build_exercises, {})
+    fingerprints = Fingerprinter()  # for the catalogue's targets, which many exercises share
 
     def build(entry: tuple, _: object) -> Exercise | ContentError:
-        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer))
+        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints))
         # Made again equal to the last build's (muscles.yaml was edited, not in a way that concerns it): that
         # very object, so that its pages are not rendered again. At 10,000 exercises, renaming one group
         # rendered every page.
@@ -389,7 +390,7 @@ def _unique_slugs(documents: list[tuple], kind: str, found: _Collector) -> list[
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
-                    renderer: BodyRenderer) -> Exercise:
+                    renderer: BodyRenderer, fingerprints: Fingerprinter) -> Exercise:
     found = _Collector()
     _check_images(meta, document, found)
     body = renderer.render(document.body)
@@ -398,12 +399,16 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
                   "the exercise has no steps; add a numbered list ('1. ...', one line a step) to the body")
     if found.problems:
         raise ContentError(found.problems)
+    primary, secondary = _resolve_targets(meta.muscles, catalogue), _resolve_targets(meta.secondary, catalogue)
+    # All an exercise is made from: its file (its path, which gives its slug, and its bytes), and the muscles
+    # it names as muscles.yaml has them.
+    digest = hashlib.blake2b(b"%b\0%b%b" % (os.fsencode(document.path), document.digest,
+                                            fingerprints.digest((primary, secondary))), digest_size=16).digest()
     return Exercise(
-        slug=slug, title=meta.title, summary=meta.summary,
-        primary=_resolve_targets(meta.muscles, catalogue), secondary=_resolve_targets(meta.secondary, catalogue),
+        slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
-        body_html=body.html, steps=body.steps, source=document.path,
+        body_html=body.html, steps=body.steps, source=document.path, digest=digest,
     )
 
 
@@ -451,8 +456,14 @@ def _build_routines(documents, exercises: dict[str, Exercise], renderer: BodyRen
                 slug, meta.title, meta.summary, meta.frequency, renderer.render(document.body).html,
                 tuple(RoutineItem(exercise, exercise.dose.merged(entry.dose))
                       for exercise, entry in zip(chosen, meta.exercises)),
-                document.path))
+                document.path, _made_from(document, chosen)))
     return list(routines.values())
+
+
+def _made_from(document: SourceDocument, exercises: Iterable[Exercise]) -> bytes:
+    """The digest of a routine's file (its path and bytes) and of the exercises it lists."""
+    made_from = b"%b\0%b" % (os.fsencode(document.path), document.digest)
+    return hashlib.blake2b(made_from + b"".join(map(attrgetter("digest"), exercises)), digest_size=16).digest()
 
 
 _shared: tuple[SourceReader, BodyRenderer] | None = None  # set before the workers fork

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import compress
 from operator import is_not
-from typing import Callable, Collection, Generic, Hashable, Iterable, Iterator, Sequence, TypeVar
+from typing import Callable, Generic, Hashable, Iterable, Iterator, Sequence, TypeVar
 
 Value = TypeVar("Value")
 
@@ -54,47 +54,6 @@ class GenerationCache(Generic[Value]):
     def in_use(self) -> dict[Hashable, Value]:
         """What this build has used so far."""
         return dict(self._current)
-
-
-class PageParts:
-    """Parts of pages (see `fragments` in render.py) kept from build to build, page by page.
-
-    A page's parts are replaced by those it uses each time it renders, and kept as long as it does not
-    render: a rebuild renders only the pages an edit touches, and the next edit may touch others."""
-
-    def __init__(self) -> None:
-        self._pages: dict[str, tuple[Hashable, dict[Hashable, object]]] = {}
-
-    def of(self, page_path: str, version: Hashable = None) -> "RenderingParts":
-        """The parts store of one rendering of the page at `page_path`; what it kept is dropped when the
-        `version` (of its templates) is another."""
-        last_version, kept = self._pages.get(page_path, (None, {}))
-        used: dict[Hashable, object] = {}
-        self._pages[page_path] = (version, used)
-        return RenderingParts(kept if last_version == version else {}, used)
-
-    def keeps(self, page_path: str) -> bool:
-        """Whether the page at `page_path` kept parts the last time it rendered."""
-        return bool(self._pages.get(page_path, (None, {}))[1])
-
-    def keep_only(self, page_paths: Collection[str]) -> None:
-        """Forget the pages that are gone."""
-        for gone in set(self._pages).difference(page_paths):
-            del self._pages[gone]
-
-
-class RenderingParts:
-    """The parts of one page as it renders: those it made last time, and those it uses now."""
-
-    def __init__(self, kept: dict[Hashable, object], used: dict[Hashable, object]) -> None:
-        self._kept, self._used = kept, used
-
-    def renew(self, key: Hashable, make: Callable[[Value | None], Value]) -> Value:
-        """The part for `key`, made from the one this page made for it the last time it rendered (or from
-        None): a list that changed by one item renews one block."""
-        if key not in self._used:
-            self._used[key] = make(self._kept.get(key))  # type: ignore[arg-type]
-        return self._used[key]  # type: ignore[return-value]
 
 
 class Memo:

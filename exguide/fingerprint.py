@@ -34,16 +34,11 @@ class Fingerprinter:
 
     The guide's objects are frozen, and appear in many pages' contexts (an exercise in its page, its groups'
     pages and the lists); remembering their digests makes fingerprinting every page cost about one walk of
-    the guide.
+    the guide. An object with a `digest` field (an Exercise) is fingerprinted by it, not by its fields.
     """
 
     def __init__(self) -> None:
         self._objects: dict[int, tuple[object, bytes]] = {}  # id → (the object, kept alive; its digest)
-
-    def seed(self, value: Any, digest: bytes) -> None:
-        """Take `digest` as the model object `value`'s: one that an earlier build, in another process, computed
-        for an object of the very same content (see assemble.KeptExercises)."""
-        self._objects[id(value)] = (value, digest)
 
     def fingerprint(self, *values: Any) -> str:
         digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
@@ -97,7 +92,10 @@ class Fingerprinter:
         kind = type(value)
         name, fields = _OBJECT_SHAPES.get(kind) or _learn_shape(kind)
         digest = hashlib.blake2b(name, digest_size=DIGEST_SIZE)
-        if fields is None:
+        own = getattr(value, "digest", b"") if fields is not None else b""
+        if own:  # an object that carries the digest of all it is made from (an Exercise)
+            digest.update(own)
+        elif fields is None:
             digest.update(value.model_dump_json().encode())
         else:
             for field, fed_name in fields:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -31,7 +31,7 @@ def _hash_once(self) -> int:
     """The hash of a frozen object that page cache keys hash on every build, computed once."""
     cached = self.__dict__.get("_hash")
     if cached is None:
-        cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+        cached = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
         object.__setattr__(self, "_hash", cached)
     return cached
 
@@ -60,6 +60,9 @@ class Exercise:
     body_html: str
     steps: tuple[str, ...]
     source: Path
+    # A digest of all it is made from (its file's bytes and the muscles it names, see assemble.py): what it is
+    # fingerprinted by, in the keys of its pages and of the blocks of the lists it is in.
+    digest: bytes = field(default=b"", compare=False, repr=False)
 
     __hash__ = _hash_once  # kept by @dataclass, which writes no __hash__ over one the class defines
     __getstate__ = _state_without_hash
@@ -89,6 +92,7 @@ class Routine:
     introduction_html: str
     items: tuple[RoutineItem, ...]
     source: Path
+    digest: bytes = field(default=b"", compare=False, repr=False)  # of all it is made from, as an Exercise's
 
     __hash__ = _hash_once
     __getstate__ = _state_without_hash

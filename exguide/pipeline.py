@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Callable, Collection, Mapping
 
 from .assemble import Carryover, load_guide, read_in_workers
-from .blocks import keep_only
+from .blocks import FolderBlocks
 from .body import BodyRenderer
 from .cache import Memo
 from .files import check_content_files
-from .fingerprint import Fingerprinter, digest_bytes
+from .fingerprint import digest_bytes
 from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
@@ -198,31 +198,27 @@ class Builder:
             inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
         else:
             inputs = store.inputs()
-        made, fingerprints = self._write(plan, store, previous is None, carryover)
-        keep_only(store.blocks_folder(), [page.path for page in plan.pages])
+        made = self._write(plan, store, previous is None)
+        FolderBlocks(store.blocks_folder()).keep_only([page.path for page in plan.pages])
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
                    self._bodies_to_keep(carryover), search_weights.pickled,
-                   carryover.kept(fingerprints.digest, search_index))
+                   carryover.kept(search_index))
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 
-    def _write(self, plan: SitePlan, store: BuildStore, fresh: bool, carryover: Carryover
-               ) -> tuple[FolderResult, Fingerprinter]:
+    def _write(self, plan: SitePlan, store: BuildStore, fresh: bool) -> FolderResult:
         """Make the plan's files in the staging folder (all of them when `fresh`, else those whose key
-        changed), and put the new site in place; what was made, and the fingerprints that keyed the pages."""
+        changed), and put the new site in place; what was made."""
         output = StagedOutput(self.options.out_dir, replace_all=fresh, present=None if fresh else store.found_outputs())
-        fingerprints = Fingerprinter()  # the exercises taken from the last build are fingerprinted already
-        for taken in carryover.taken_exercises:
-            fingerprints.seed(taken.exercise, taken.fingerprint)
         try:
-            made = self._make_files(plan, {} if fresh else store.kept_outputs(), output, store, fingerprints)
+            made = self._make_files(plan, {} if fresh else store.kept_outputs(), output, store)
             output.commit(set(made.records))
         except BaseException:
             output.discard()
             raise
-        return made, fingerprints
+        return made
 
     def _bodies_to_keep(self, carryover: Carryover) -> dict | None:
         """The converted bodies to keep for the next build: those this one used; or, when it took exercises
@@ -230,15 +226,14 @@ class Builder:
         as many as the guide's bodies, and hold the few edited since only until a build reads every file."""
         return None if carryover.taken_exercises else self.bodies.cache.in_use()
 
-    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, store: BuildStore,
-                    fingerprints: Fingerprinter) -> FolderResult:
+    def _make_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput, store: BuildStore
+                    ) -> FolderResult:
         """Render the pages, copy the static files and print the routines that changed, into `output`; the
-        pages' lists of fragments and the compiled templates are kept in the `store`'s folders; the pages are
-        keyed with `fingerprints`."""
+        pages' lists of fragments and the compiled templates are kept in the `store`'s folders."""
         template_dir = self.options.template_dir
         printed = [page for page in plan.pages if self._printed(page)]
         job = FolderJob(tuple(page for page in plan.pages if not self._printed(page)), kept, template_dir,
-                        folder_digest(template_dir), output.staging, store.blocks_folder(), fingerprints,
+                        folder_digest(template_dir), output.staging, store.blocks_folder(),
                         store.compiled_templates_folder())
         made = self._render(job)
         for static in plan.static_files:

@@ -19,6 +19,7 @@ from slugify import slugify
 
 from .body import plain_text
 from .cache import Memo
+from .fingerprint import Fingerprinter
 from .links import link_targets, relative_url, rewrite
 from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
 from .problems import ContentError, Problem
@@ -259,6 +260,11 @@ class ExerciseRow:
 
     exercise: Exercise
 
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """What the row is made from: its exercise (see blocks.py)."""
+        return self.exercise.digest
+
     @property
     def facets(self) -> tuple[tuple[str, str], ...]:
         return exercise_facets(self.exercise)
@@ -320,6 +326,10 @@ class LinkPlaces:
 
     paths: Mapping[str, str]
 
+    @functools.cached_property
+    def digest(self) -> bytes:
+        return Fingerprinter().digest(self.paths)
+
 
 @dataclass(frozen=True, eq=False)
 class BookletSection:
@@ -328,6 +338,11 @@ class BookletSection:
 
     exercise: Exercise
     links: LinkPlaces  # where its body's links lead in the booklet (see _body_links)
+
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """What the section is made from (see blocks.py)."""
+        return self.exercise.digest and self.exercise.digest + self.links.digest
 
     @property
     def body_html(self) -> str:
@@ -459,6 +474,11 @@ class CustomRoutineEntry:
     build after one edit, in a new process, made all 10,000 again to change one."""
 
     exercise: Exercise
+
+    @functools.cached_property
+    def digest(self) -> bytes:
+        """What the entry is made from: its exercise (see blocks.py)."""
+        return self.exercise.digest
 
     @property
     def script(self) -> str:

@@ -6,17 +6,16 @@ import secrets
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from bisect import bisect_right
 from itertools import chain, compress, repeat
-from operator import add, and_, attrgetter, is_, is_not, lt, mul, not_, rshift, sub
+from operator import attrgetter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
 
-from .blocks import BLOCK_CUT, LONGEST_BLOCK, StoredBlocks
-from .cache import Memo, PageParts, RenderingParts
+from .blocks import LONGEST_BLOCK, FolderBlocks, MemoryBlocks, StoredBlocks
+from .cache import Memo
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
@@ -108,13 +107,13 @@ class SharedFragments:
 
 class SiteRenderer:
     """Renders the pages of a plan. A page that is the same object as in the last build (see Memo), and
-    whose template with all it uses is unchanged, is not rendered again; nor is a part of a page kept by
-    `fragment` or `fragments`."""
+    whose template with all it uses is unchanged, is not rendered again; nor is a block of a list of
+    `fragments` whose content is unchanged (see blocks.py)."""
 
     def __init__(self, template_dir: Path, workers: int | None = None) -> None:
         self.template_dir = template_dir
         self.workers = workers  # processes for a first build (see worker_count)
-        self.fragments = PageParts()
+        self.blocks = MemoryBlocks()
         self.memo = Memo()
         self.rendered = 0  # pages rendered by the last build
         self._failed = False  # a build that stopped part way says nothing about which pages are gone
@@ -134,16 +133,16 @@ class SiteRenderer:
         self._failed = True
         # A first build renders every page: in one process per core for a big guide.
         workers = worker_count(self.workers, len(plan.pages)) if self._first else 1
-        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.fragments, self.memo,
+        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.blocks, self.memo,
                                            self._templates, workers)
         self._first = False
-        self.fragments.keep_only(files)
+        self.blocks.keep_only(files)
         self._failed = False
         return files
 
 
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                fragments: PageParts | None = None, memo: Memo | None = None,
+                blocks: MemoryBlocks | None = None, memo: Memo | None = None,
                 templates: TemplateDigests | None = None, workers: int = 1) -> tuple[dict[str, FileData], int]:
     """Every output file of the plan, by its site path, and how many pages were rendered (not found in
     `memo`); template mistakes are content errors. With `workers`, every page is rendered ahead in that
@@ -158,11 +157,11 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
                 for name in set(map(attrgetter("template"), plan.pages))}
 
     page_versions = tuple(map(versions.__getitem__, map(attrgetter("template"), plan.pages)))
+    fingerprints = Fingerprinter()
 
     def make(page: Page, version: str) -> FileData | Problem:
         try:
-            parts = fragments.of(page.path, version) if fragments is not None else None
-            return render_page(environment, page, parts)
+            return render_page(environment, page, page_blocks(blocks, page, fingerprints, templates))
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
@@ -176,7 +175,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
     try:
         if workers > 1:
             _compile_ahead(environment, templates, versions)
-        ahead = _rendered_ahead(plan.pages, page_versions, make, fragments, workers) if workers > 1 else {}
+        ahead = _rendered_ahead(plan.pages, page_versions, make, blocks, workers) if workers > 1 else {}
         made = memo.each(render_site, render, (plan.pages, page_versions))
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({_template_problem(error, template_dir)}) from None
@@ -206,117 +205,19 @@ def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, 
 
 
 def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...],
-                    make: Callable[[Page, str], FileData | Problem], fragments: PageParts | None, workers: int
+                    make: Callable[[Page, str], FileData | Problem], blocks: MemoryBlocks | None, workers: int
                     ) -> dict[str, FileData | Problem]:
-    """Each page made by `make`, in `workers` processes. A page that keeps parts for its next rendering (a list,
-    see `fragments`) must be made in this process, which keeps them: the long pages, those of templates few
-    pages use, are made here; a page that a worker made with parts is left to be made here after."""
+    """Each page made by `make`, in `workers` processes. A page that keeps blocks for its next rendering (a
+    list, see `fragments`) must be made in this process, which keeps them: the long pages, those of templates
+    few pages use, are made here; a page that a worker made with blocks is left to be made here after."""
     pieces, long_pages = _work_pieces(pages, workers)
 
     def work(piece: list[int]) -> list[tuple[str, FileData | Problem]]:
         made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
-        if not in_worker() or fragments is None:
+        if not in_worker() or blocks is None:
             return made
-        return [(path, data) for path, data in made if not fragments.keeps(path)]
+        return [(path, data) for path, data in made if not blocks.keeps(path)]
     return dict(chain.from_iterable(run_shared(work, pieces, workers, reserved=long_pages)))
-
-
-FEW_CHANGES = 64  # more items replaced in place than this, and a list's blocks are looked up one by one
-
-
-# 2**64 divided by the golden ratio: multiplying by it (Fibonacci hashing) spreads even regular strides evenly.
-_GOLDEN = 0x9E3779B97F4A7C15
-_CUT_BITS = BLOCK_CUT.bit_length() - 1  # BLOCK_CUT is a power of two
-
-
-def _ends_block(items: Iterable) -> Iterator[bool]:
-    """For each item, whether a block may end after it: the top bits of its identity's Fibonacci hash (as 64
-    bits) are zeros, for one item in BLOCK_CUT. Objects made one after another sit at regular strides in
-    memory, whose low bits repeat: cut by those bits, a run of eighty sections could go uncut, and an item
-    added in it made the whole run again. Computed with map, at the speed of C: lists of ten thousand are
-    cut after every edit. (An id's low four bits are alignment zeros.)"""
-    hashes = map(mul, map(rshift, map(id, items), repeat(4)), repeat(_GOLDEN))
-    return map(not_, map(and_, map(rshift, hashes, repeat(64 - _CUT_BITS)), repeat(BLOCK_CUT - 1)))
-
-
-def block_ends(items: tuple) -> list[int]:
-    """Where each block of `items` ends (exclusive): after an item that `_ends_block`, or at LONGEST_BLOCK
-    items. Where a block ends depends on its items, not on their places: an item that comes, goes or moves
-    (a retitled exercise) changes the blocks around it, not every block after it."""
-    return _ends_of(bytes(_ends_block(items)))
-
-
-def _ends_of(flags: bytes) -> list[int]:
-    """`block_ends` from each item's `_ends_block`."""
-    count = len(flags)
-    cuts = list(map(add, compress(range(count), flags), repeat(1)))
-    if count and (not cuts or cuts[-1] != count):
-        cuts.append(count)
-    # Only the few runs longer than LONGEST_BLOCK are looked at one by one.
-    too_long = compress(range(len(cuts)), map(lt, repeat(LONGEST_BLOCK), map(sub, cuts, [0, *cuts])))
-    ends: list[int] = []
-    done = 0
-    for index in too_long:
-        ends += cuts[done:index]
-        ends += range((cuts[index - 1] if index else 0) + LONGEST_BLOCK, cuts[index], LONGEST_BLOCK)
-        done = index
-    return ends + cuts[done:] if ends else cuts
-
-
-def _pieces(items: tuple, ends: list[int]) -> Iterator[tuple]:
-    return map(items.__getitem__, map(slice, (0, *ends), ends))
-
-
-@dataclass(frozen=True)
-class KeptBlocks:
-    """A list of fragments as a page last rendered it: its items, whether a block may end after each
-    (`_ends_block`), where its blocks end, and each block's bytes. It holds the items, so no other object
-    can take their ids while it lives."""
-
-    items: tuple
-    flags: bytes
-    ends: list[int]
-    encoded: list[bytes]
-
-    @staticmethod
-    def of(items: tuple, last: "KeptBlocks | None", render: Callable[[tuple], bytes]) -> "KeptBlocks":
-        """The blocks of `items`, rendering only those whose items are not those of a block of `last`."""
-        if last is not None and len(last.items) == len(items):
-            changed = list(compress(range(len(items)), map(is_not, items, last.items)))
-            if not changed:
-                return last
-            if len(changed) <= FEW_CHANGES:
-                return last._replaced(items, changed, render)
-        flags = bytes(_ends_block(items))
-        ends = _ends_of(flags)
-        by_items = {} if last is None else dict(zip(map(tuple, map(map, repeat(id), _pieces(last.items, last.ends))),
-                                                     last.encoded))
-        encoded = list(map(by_items.get, map(tuple, map(map, repeat(id), _pieces(items, ends)))))
-        return KeptBlocks(items, flags, ends, _rendered(items, ends, encoded, render))
-
-    def _replaced(self, items: tuple, changed: list[int], render: Callable[[tuple], bytes]) -> "KeptBlocks":
-        """The blocks of `items`, which are these blocks' items with those at `changed` places replaced (an
-        edited exercise). Every block without one of them is found by its place, without a look at its
-        items; the blocks' ends are made again from the flags only when a replaced item moves one."""
-        flags = bytearray(self.flags)
-        for place, flag in zip(changed, _ends_block(map(items.__getitem__, changed))):
-            flags[place] = flag
-        if flags == self.flags:
-            flags, ends, encoded = self.flags, self.ends, list(self.encoded)
-        else:
-            flags, ends = bytes(flags), _ends_of(flags)
-            by_place = dict(zip(zip((0, *self.ends), self.ends), self.encoded))
-            encoded = list(map(by_place.get, zip((0, *ends), ends)))
-        for block in set(map(bisect_right, repeat(ends), changed)):
-            encoded[block] = None
-        return KeptBlocks(items, flags, ends, _rendered(items, ends, encoded, render))
-
-
-def _rendered(items: tuple, ends: list[int], encoded: list, render: Callable[[tuple], bytes]) -> list[bytes]:
-    """`encoded`, with each block that is None rendered."""
-    for block in compress(range(len(encoded)), map(is_, encoded, repeat(None))):
-        encoded[block] = render(items[ends[block - 1] if block else 0:ends[block]])
-    return encoded
 
 
 # Where a list of fragments goes in a page's text: no template or content writes it (a YAML string could hold
@@ -324,27 +225,34 @@ def _rendered(items: tuple, ends: list[int], encoded: list, render: Callable[[tu
 _SPLICE = f"\x00exguide-{secrets.token_hex(8)}\x00"
 
 
-def render_page(environment: jinja2.Environment, page: Page, parts: RenderingParts | None = None) -> FileData:
-    """The page, in UTF-8: its bytes, or the Pieces of a page with lists of fragments. `parts` keeps the page's
-    fragments from the last time it rendered, for `serve`."""
-    pieces = render_page_pieces(environment, page, parts)
+def page_blocks(store: FolderBlocks | MemoryBlocks | None, page: Page, fingerprints: Fingerprinter,
+                templates: Mapping[str, str]) -> StoredBlocks | None:
+    """The blocks of the page's lists that the `store` keeps, for one rendering of it."""
+    if store is None:
+        return None
+    return StoredBlocks(store, page.path, (page.absolute_links, page.context.get("site")), fingerprints, templates)
+
+
+def render_page(environment: jinja2.Environment, page: Page, blocks: StoredBlocks | None = None) -> FileData:
+    """The page, in UTF-8: its bytes, or the Pieces of a page with lists of fragments, whose `blocks` the last
+    rendering kept are not rendered again."""
+    pieces = render_page_pieces(environment, page, blocks)
     return pieces[0] if len(pieces) == 1 else Pieces(pieces)
 
 
-def render_page_pieces(environment: jinja2.Environment, page: Page,
-                       parts: RenderingParts | StoredBlocks | None = None) -> list[bytes]:
+def render_page_pieces(environment: jinja2.Environment, page: Page, blocks: StoredBlocks | None = None
+                       ) -> list[bytes]:
     """The page, in UTF-8, in pieces: its lists of fragments as they were kept, so that a page as long as
     the booklet (26 MB at ten thousand exercises) is written out without being copied into one string.
-    `parts` keeps its fragments from the last time it rendered: in memory for `serve`, or its lists on disk."""
-    return _PageRendering(environment, page, parts).pieces()
+    `blocks`: those of its lists the last rendering kept (see blocks.py)."""
+    return _PageRendering(environment, page, blocks).pieces()
 
 
 class _PageRendering:
     """One rendering of a page: what its template calls (`url`, `fragments`) and the pieces it makes."""
 
-    def __init__(self, environment: jinja2.Environment, page: Page, parts: RenderingParts | StoredBlocks | None
-                 ) -> None:
-        self.environment, self.page, self.parts = environment, page, parts
+    def __init__(self, environment: jinja2.Environment, page: Page, blocks: StoredBlocks | None) -> None:
+        self.environment, self.page, self.blocks = environment, page, blocks
         self.site = page.context.get("site")
         self.spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once encoded
 
@@ -354,6 +262,8 @@ class _PageRendering:
         template = self.environment.get_template(page.template)
         text = template.render(page.context, url=self.url, page_path=page.path, fragments=self.fragments,
                                canonical=canonical).encode("utf-8")
+        if self.blocks is not None:
+            self.blocks.save()
         if not self.spliced:
             return [text]
         pieces = text.split(_SPLICE.encode())  # the text between marks, and each mark's number
@@ -368,7 +278,7 @@ class _PageRendering:
     def fragments(self, template_name: str, names: str | tuple[str, ...], items: Sequence, **context: object
                   ) -> Markup:
         """The template `template_name` for each of `items`, one line each: an item is the value of `names`,
-        or the values of a tuple of names. They are kept by blocks (see `KeptBlocks`), so that a page listing
+        or the values of a tuple of names. They are kept by blocks (see blocks.py), so that a page listing
         every exercise renders again only the block with the edited one.
 
         The blocks are kept encoded and go into the page's bytes as they are: a page of ten thousand
@@ -393,15 +303,9 @@ class _PageRendering:
 
     def _blocks(self, template_name: str, key: tuple, items: tuple, render: Callable[[tuple], bytes]
                 ) -> list[bytes]:
-        parts = self.parts
-        if isinstance(parts, StoredBlocks):
-            return parts.blocks(template_name, key, items, render)
-        if parts is not None:
-            try:
-                return parts.renew(key, lambda last: KeptBlocks.of(items, last, render)).encoded
-            except TypeError:  # a part of the context that cannot be hashed
-                pass
-        return KeptBlocks.of(items, None, render).encoded
+        if self.blocks is not None:
+            return self.blocks.blocks(template_name, key, items, render)
+        return [render(items[start:start + LONGEST_BLOCK]) for start in range(0, len(items), LONGEST_BLOCK)]
 
 
 def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
@@ -426,8 +330,6 @@ class FolderJob:
     templates_digest: str  # of the whole templates folder, for the workers' template environments
     staging: Path | None
     blocks: Path | None = None  # where the pages' lists of fragments are kept between builds (see blocks.py)
-    fingerprints: Fingerprinter | None = None  # to key the pages with, in each process: as seeded, and in this
-    # one, what it fingerprinted stays known once the job is done
     compiled_templates: Path | None = None  # where compiled templates are kept between builds
 
 
@@ -502,17 +404,12 @@ def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Envir
     if kept is not None and kept.key == key:
         result.records[page.path] = kept
         return
-    stored = None
-    if job.blocks is not None:
-        stored = StoredBlocks(job.blocks, page.path, (page.absolute_links, page.context.get("site")),
-                              keys.fingerprints, keys.templates)
+    store = FolderBlocks(job.blocks) if job.blocks is not None else None
     try:
-        data = render_page_pieces(environment, page, stored)
+        data = render_page_pieces(environment, page, page_blocks(store, page, keys.fingerprints, keys.templates))
     except jinja2.TemplateError as error:
         result.problems.add(_template_problem(error, job.template_dir))
         return
-    if stored is not None:
-        stored.save()
     result.rendered.append(page.path)
     if job.staging is not None:
         result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
@@ -552,7 +449,7 @@ _keys: list = [None, None]  # the job whose pages this process keys, and its Pag
 
 def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
     if _keys[0] is not job:
-        _keys[:] = job, PageKeys(environment, job.template_dir, job.fingerprints)
+        _keys[:] = job, PageKeys(environment, job.template_dir)
     return _keys[1]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Collection
@@ -62,6 +62,7 @@ class SourceDocument:
     lines: LineMap
     body: str = ""
     body_line: int = 1
+    digest: bytes = b""  # of the file's bytes: what everything made from the document is keyed by
 
 
 class SourceReader:
@@ -184,7 +185,8 @@ class SourceReader:
             except ContentError as error:
                 return error
             key = (path, parse, hashlib.blake2b(raw, digest_size=16).digest())
-            outcome = self.cache.get(key, lambda: _attempt(lambda: parse(decode(raw, path), path)))
+            outcome = self.cache.get(key, lambda: _attempt(lambda: replace(parse(decode(raw, path), path),
+                                                                           digest=key[2])))
             self._by_path[path] = outcome
         return outcome
 

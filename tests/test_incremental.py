@@ -294,75 +294,44 @@ def test_the_order_and_listings_kept_through_edits_are_those_made_afresh():
             assert list(map(id, kept.secondary)) == list(map(id, fresh.secondary))
 
 
-def test_kept_blocks_render_the_block_of_an_edited_item_and_stay_those_of_a_fresh_render():
+def test_blocks_kept_in_memory_render_only_the_blocks_of_edited_items_whatever_the_edits():
     import random
-    from operator import sub
 
-    from exguide.render import LONGEST_BLOCK, KeptBlocks, _ends_block, block_ends
+    from exguide.blocks import LONGEST_BLOCK, MemoryBlocks, StoredBlocks
+    from exguide.fingerprint import Fingerprinter
 
-    class Item:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-    rendered: list[tuple] = []
+    store, rendered = MemoryBlocks(), []
 
     def render(piece: tuple) -> bytes:
         rendered.append(piece)
-        return "|".join(item.name for item in piece).encode()
+        return "|".join(piece).encode()
 
-    items = tuple(Item(f"item {n}") for n in range(2_000))
-    kept = KeptBlocks.of(items, None, render)
-    assert len(rendered) == len(kept.ends) > 2_000 // 64
-    for number in (0, 999, 1_999):  # an item edited in place: its own block, and any whose end it moved
+    def blocks(items: list[str], page: str = "print/index.html") -> list[bytes]:
         rendered.clear()
-        edited = (*items[:number], Item("edited"), *items[number + 1:])
-        again = KeptBlocks.of(edited, kept, render)
-        old_blocks = set(zip([0, *kept.ends], kept.ends))
-        assert rendered == [edited[start:end] for start, end in zip([0, *again.ends], again.ends)
-                            if (start, end) not in old_blocks or start <= number < end]
-        assert len(rendered) == 1 or again.ends != kept.ends
-    rendered.clear()
-    assert KeptBlocks.of(items, kept, render) is kept and rendered == []  # nothing changed: nothing to look at
+        stored = StoredBlocks(store, page, (False, None), Fingerprinter(), {"card.html": "v1"})
+        made = stored.blocks("card.html", ("card.html", page, "item", ()), tuple(items), render)
+        stored.save()
+        assert b"|".join(made) == "|".join(items).encode()
+        assert all(len(piece) <= LONGEST_BLOCK for piece in rendered)
+        return made
+
+    items = [f"item {n}" for n in range(2_000)]
+    first = blocks(items)
+    assert len(rendered) == len(first) > 2_000 // LONGEST_BLOCK
+    assert blocks(items) == first and rendered == []  # nothing changed: nothing rendered
+    blocks(items[:5], page="index.html")  # another page's rendering leaves this page's blocks as they are
+    assert blocks(items) == first and rendered == []
     random.seed(6)
     for _ in range(60):
-        edited = list(kept.items)
         for _ in range(random.choice([1, 1, 3, 100])):
-            place = random.randrange(len(edited))
-            random.choice([lambda: edited.__setitem__(place, Item("new")), lambda: edited.insert(place, Item("in")),
-                           lambda: edited.insert(random.randrange(len(edited)), edited.pop(place))])()
-        rendered.clear()
-        kept = KeptBlocks.of(tuple(edited), kept, render)
-        assert kept.ends == block_ends(kept.items)
-        cuts = {place + 1 for place, cut in enumerate(_ends_block(kept.items)) if cut} | {len(edited)}
-        assert cuts <= set(kept.ends) and all(end in cuts or end - start == LONGEST_BLOCK
-                                              for start, end in zip([0, *kept.ends], kept.ends))
-        assert max(map(sub, kept.ends, [0, *kept.ends])) <= LONGEST_BLOCK
-        assert b"|".join(kept.encoded) == "|".join(item.name for item in edited).encode()
-        assert len(rendered) < len(kept.ends)  # some blocks kept, whatever the edit
-
-
-def test_a_page_keeps_its_parts_until_it_renders_again_whatever_other_pages_render():
-    from exguide.cache import PageParts
-    store, made = PageParts(), []
-
-    def render(path: str, keys: list[str]) -> None:
-        parts = store.of(path)
-        for key in keys:
-            parts.renew(key, lambda last: last if last is not None else made.append((path, key)) or key.upper())
-
-    render("a", ["x", "y"])
-    for _ in range(3):
-        render("b", ["x"])  # builds that render other pages only
-    made.clear()
-    render("a", ["x", "z"])
-    assert made == [("a", "z")]  # its own parts are still there, and only those of this rendering stay
-    made.clear()
-    render("a", ["y"])
-    assert made == [("a", "y")]
-    store.keep_only(["b"])
-    made.clear()
-    render("a", ["y"])
-    assert made == [("a", "y")]
+            place = random.randrange(len(items))
+            random.choice([lambda: items.__setitem__(place, f"new {random.random()}"),
+                           lambda: items.insert(place, f"in {random.random()}"),
+                           lambda: items.insert(random.randrange(len(items)), items.pop(place))])()
+        made = blocks(items)
+        assert len(rendered) < len(made)  # some blocks kept, whatever the edit
+    store.keep_only(["index.html"])
+    assert not store.keeps("print/index.html") and store.keeps("index.html")
 
 
 def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown_again(tmp_path, monkeypatch):
@@ -401,7 +370,7 @@ def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_
     make_guide(tmp_path)
     shared = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
     assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
-    parts = shared.pages.fragments
+    parts = shared.pages.blocks
     assert parts.keeps("index.html") and parts.keeps("exercises/index.html") and parts.keeps("print/index.html")
     assert not parts.keeps("exercises/calf-raise/index.html")  # made by the worker, or here: it keeps none
 
@@ -460,8 +429,7 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
 
 
 def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exercise_page(tmp_path, monkeypatch):
-    from exguide import render
-    from exguide.blocks import LONGEST_BLOCK
+    from exguide.blocks import LONGEST_BLOCK, StoredBlocks
     from exguide.plan import BookletSection
     calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
     content = make_guide(tmp_path, {f"exercises/raise-{n:02d}.md": calf_raise.replace("title: Calf raise",
@@ -471,14 +439,14 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
     builder.render(changes=())
     rendered = pages_rendered(monkeypatch)
     sections: list[BookletSection] = []  # the booklet's sections made again
-    real_blocks = render.KeptBlocks.of
+    real_blocks = StoredBlocks.blocks
 
-    def counting_blocks(items: tuple, last: object, make: Callable) -> object:
+    def counting_blocks(self: StoredBlocks, template_name: str, key: tuple, items: tuple, make: Callable) -> object:
         def counted(piece: tuple) -> bytes:
             sections.extend(item for item in piece if isinstance(item, BookletSection))
             return make(piece)
-        return real_blocks(items, last, counted)
-    monkeypatch.setattr(render.KeptBlocks, "of", staticmethod(counting_blocks))
+        return real_blocks(self, template_name, key, items, counted)
+    monkeypatch.setattr(StoredBlocks, "blocks", counting_blocks)
     added = content / "exercises/raise-20b.md"
     added.write_text(calf_raise.replace("title: Calf raise", "title: Raise 20b"))
     builder.render(changes=[str(added)])
