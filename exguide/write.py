@@ -7,7 +7,6 @@ import os
 import shutil
 import stat
 import sys
-import threading
 from pathlib import Path, PurePosixPath
 from typing import Collection, Mapping, Sequence, Union
 
@@ -62,12 +61,14 @@ class UnsafeOutputPath(ValueError):
     """A site path that would land outside the output folder."""
 
 
-def write_site(files: dict[str, FileData], out_dir: Path) -> None:
-    """Replace `out_dir` with exactly `files`. Until the final swap, the old site stays untouched."""
-    output = StagedOutput(out_dir, replace_all=True)
+def write_site(files: dict[str, FileData], out_dir: Path, changed: Collection[str] | None = None) -> None:
+    """Make `out_dir` hold exactly `files`, writing only those `changed` since it was written (all when None).
+    Until the final swap (see StagedOutput), the old site stays untouched."""
+    output = StagedOutput(out_dir, replace_all=changed is None)
     try:
-        for site_path in sorted(files):
-            output.put(site_path, files[site_path])
+        for site_path in sorted(files if changed is None or output.replace_all else changed):
+            if site_path in files:
+                output.put(site_path, files[site_path])
         output.commit(set(files))
     except BaseException:
         output.discard()
@@ -116,38 +117,19 @@ def changed_files(files: dict[str, FileData], previous: dict[str, FileData] | No
 def update_site(files: dict[str, FileData], out_dir: Path, previous: dict[str, FileData] | None,
                 changed: list[str] | None = None) -> list[str]:
     """Bring `out_dir` from `previous` (what it holds) to `files`, writing only what changed (`changed`, when
-    the caller knows it already).
+    the caller knows it already), in one step (see StagedOutput); what changed.
 
-    Each file is replaced atomically, so a server reading the folder never sees half a file. Without the
-    folder, the whole site is written at once instead. Without a `previous`, what the folder holds is
-    compared with `files`: a site built before (by `build`, or by the last `serve`) is mostly the same, and
-    reading it is several times faster than writing it all again. Returns what changed.
+    Without a `previous`, what the folder holds is compared with `files`: a site built before (by `build`,
+    or by the last `serve`) is mostly the same, and reading it is several times faster than writing it all.
     """
     if not out_dir.is_dir():
         write_site(files, out_dir)
         return sorted(files)
-    mark_output(out_dir)
     if previous is None:
-        previous, changed = {}, _differing_from_folder(files, out_dir)
-    changed = changed_files(files, previous) if changed is None else changed
-    let_go: list[int] = []
-    try:
-        for site_path in changed:
-            target = out_dir / _checked(site_path)
-            if site_path not in files:
-                target.unlink(missing_ok=True)
-                _remove_empty_parents(target, out_dir)
-                continue
-            staging = target.with_name(f".{target.name}.new")
-            _write_file(os.fspath(staging), pieces_of(files[site_path]))
-            if len(previous.get(site_path, b"")) >= LET_GO_BYTES:
-                let_go.extend(_opened(target))
-            staging.replace(target)
-    finally:
-        # The replaced files' pages are freed when the last of them closes, on a thread of its own: freeing the
-        # 26 MB booklet of 10,000 exercises took 10 ms of the rebuild, in the rename that replaced it.
-        if let_go:
-            threading.Thread(target=lambda: list(map(os.close, let_go)), name="exguide-let-go", daemon=True).start()
+        changed = _differing_from_folder(files, out_dir)
+    elif changed is None:
+        changed = changed_files(files, previous)
+    write_site(files, out_dir, changed)
     return changed
 
 
@@ -164,16 +146,6 @@ def _bytes_of(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
-
-
-LET_GO_BYTES = 1 << 20  # an old file this large is held open as it is replaced, and closed on another thread
-
-
-def _opened(path: Path) -> list[int]:
-    try:
-        return [os.open(path, os.O_RDONLY)]
-    except OSError:  # not there (someone removed it): nothing to free
-        return []
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

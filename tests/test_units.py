@@ -21,7 +21,7 @@ from exguide.problems import ContentError
 from exguide.render import make_environment
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
-from exguide.write import LET_GO_BYTES, Pieces, UnsafeOutputPath, update_site, write_site
+from exguide.write import Pieces, UnsafeOutputPath, update_site, write_site
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -71,25 +71,17 @@ def test_the_writer_refuses_paths_outside_the_output_folder(tmp_path, bad):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_updating_the_site_replaces_big_files_and_lets_their_old_selves_go(tmp_path):
-    import threading
-    big, small = b"old " * (LET_GO_BYTES // 4), b"small"
+def test_an_update_of_the_site_writes_what_changed_and_puts_it_in_place_in_one_step(tmp_path):
     site = tmp_path / "site"
-    write_site({"print/index.html": big, "index.html": small}, site)
-    files = {"print/index.html": b"new " * (LET_GO_BYTES // 4), "index.html": b"smaller"}
-    changed = update_site(files, site, {"print/index.html": big, "index.html": small})
-    assert changed == ["index.html", "print/index.html"] and read_files(site) == files
-    for thread in threading.enumerate():
-        if thread.name == "exguide-let-go":
-            thread.join(timeout=10)
-    assert not [name for name in map(_opened_file, os.listdir("/proc/self/fd")) if name.startswith(str(site))]
-
-
-def _opened_file(fd: str) -> str:
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}")
-    except OSError:  # the descriptor that listed them, closed since
-        return ""
+    write_site({"print/index.html": b"old booklet", "index.html": b"home", "gone/index.html": b"gone"}, site)
+    unchanged = (site / "index.html").stat().st_ino
+    with open(site / "print/index.html", "rb") as reader:  # a server that is sending the old page
+        files = {"print/index.html": b"new booklet", "index.html": b"home"}
+        changed = update_site(files, site, {"print/index.html": b"old booklet", "index.html": b"home",
+                                            "gone/index.html": b"gone"})
+        assert reader.read() == b"old booklet"
+    assert changed == ["print/index.html", "gone/index.html"] and read_files(site) == files
+    assert (site / "index.html").stat().st_ino == unchanged and not (site / "gone").exists()
 
 
 def read_files(root: Path) -> dict[str, bytes]:
