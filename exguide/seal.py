@@ -1,8 +1,9 @@
 """Sealed files: the cache's files, each followed by an HMAC of its bytes with a key of this user's.
 
-The cache is loaded with pickle (and Jinja's compiled templates are code), which runs whatever a file names:
-a file that anyone but this user wrote (a cache in a shared folder, one committed to the guide's repository)
-or that was damaged is never loaded, and the build starts afresh.
+Jinja's compiled templates are code, and the rest of the cache is loaded with pickle (whose loader in
+store.py accepts only the guide's own types): a file that anyone but this user wrote (a cache in a shared
+folder, one committed to the guide's repository) or that was damaged is never loaded, and the build starts
+afresh.
 """
 
 from __future__ import annotations

@@ -358,10 +358,27 @@ def read_pickled_dict(path: Path) -> dict:
     gc.disable()
     try:
         with file:
-            loaded = pickle.load(file)  # which stops at the pickle's end, before the seal
+            loaded = _CacheUnpickler(file).load()  # which stops at the pickle's end, before the seal
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return {}
     finally:
         if collecting:
             gc.enable()
     return loaded if isinstance(loaded, dict) else {}
+
+
+class _CacheUnpickler(pickle.Unpickler):
+    """Loads only the kinds of object the cache holds: the guide's own types and plain values. A pickle can
+    name any function to call as it loads; one that names anything else is refused, so that even a cache
+    file that passed its seal cannot run code (see seal.py)."""
+
+    MODULES = {"exguide.model", "exguide.schema", "exguide.muscles", "exguide.search", "exguide.assemble",
+               "exguide.body", "pathlib", "datetime", "decimal", "pydantic_core._pydantic_core"}
+    NAMES = {("array", "array"), ("array", "_array_reconstructor"), ("copyreg", "_reconstructor"),
+             ("builtins", "frozenset"), ("builtins", "set"), ("builtins", "object")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = super().find_class(module, name) if module in self.MODULES or (module, name) in self.NAMES else None
+        if found is None or not (isinstance(found, type) or (module, name) in self.NAMES):
+            raise pickle.UnpicklingError(f"the cache may not hold {module}.{name}")
+        return found

@@ -111,6 +111,27 @@ def test_a_hostile_or_foreign_cache_is_never_loaded(run_build, tmp_path):
     assert not ran.exists()
 
 
+def test_a_cache_file_with_a_good_seal_that_names_a_function_is_refused_not_run(run_build, tmp_path):
+    """The seal keeps out what others wrote; the loader keeps out code even from a file that passed it (a
+    cache this user's own key sealed, written by a tool gone wrong): it accepts the guide's types only."""
+    import os
+    import pickle
+
+    ran = tmp_path / "the-command-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {ran}",)
+
+    def replace(cache):
+        for path in cache.rglob("*.pickle"):
+            data = pickle.dumps({"x": Payload()})
+            replace_file(path, lambda file: file.write(data))  # sealed with this user's key
+    site, clean = _pages_after_an_edit(run_build, tmp_path, replace)
+    assert site == clean
+    assert not ran.exists()
+
+
 def test_the_cache_sits_beside_the_content_not_beside_the_output(run_build, tmp_path):
     make_guide(tmp_path)
     out = tmp_path / "elsewhere" / "public"
