@@ -12,7 +12,7 @@ from itertools import chain, repeat
 from operator import attrgetter, methodcaller
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
@@ -64,6 +64,7 @@ BOOKLET = "print/index.html"
 CUSTOM_ROUTINE = "routines/custom/index.html"
 CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
 EXERCISE_INDEX = "exercises/index.html"
+EQUIPMENT_INDEX = "equipment/index.html"
 SEARCH = "search/index.html"
 ROUTINE_TEMPLATE = "routine.html"  # the pages with a print sheet
 # A bigger guide's home page links to the list of all exercises instead of showing every card: with 10,000
@@ -93,6 +94,48 @@ def _(target: MuscleGroup) -> str:
 @path_of.register
 def _(target: Routine) -> str:
     return f"routines/{target.slug}/index.html"
+
+
+@dataclass(frozen=True)
+class EquipmentPiece:
+    """A piece of equipment, as exercises name it (NO_EQUIPMENT: none at all), and the exercises that use it."""
+
+    slug: str
+    name: str
+    exercises: tuple[Exercise, ...] = ()
+
+
+@path_of.register
+def _(target: EquipmentPiece) -> str:
+    return f"equipment/{target.slug}/index.html"
+
+
+def equipment_piece(name: str) -> EquipmentPiece:
+    """The page of the equipment an exercise names, for templates to link to: `url(equipment(name))`."""
+    return EquipmentPiece(value_slug(name) or NO_EQUIPMENT, name)
+
+
+def equipment_pieces(exercises: tuple[Exercise, ...], equipment_each: Sequence[tuple] | None = None
+                     ) -> tuple[EquipmentPiece, ...]:
+    """Each piece of equipment the exercises use, by name, after "No equipment"; each with its exercises in
+    their order. Names that differ only in case or accents are one piece, named as the first in order.
+    `equipment_each`: `equipment_of` each exercise, when the caller keeps them."""
+    names: dict[str, set[str]] = {NO_EQUIPMENT: {"No equipment"}}
+    using: dict[str, list[Exercise]] = {NO_EQUIPMENT: []}
+    for exercise, equipment in zip(exercises, equipment_each or map(equipment_of, exercises)):
+        for slug, item in equipment:
+            names.setdefault(slug, set()).add(item)
+        for slug in dict.fromkeys(slug for slug, _ in equipment) or (NO_EQUIPMENT,):
+            using.setdefault(slug, []).append(exercise)
+    pieces = [EquipmentPiece(slug, min(names[slug], key=lambda name: (name.casefold(), name)), tuple(found))
+              for slug, found in using.items() if slug != NO_EQUIPMENT]
+    return (EquipmentPiece(NO_EQUIPMENT, "No equipment", tuple(using[NO_EQUIPMENT])),
+            *sorted(pieces, key=lambda piece: (piece.name.casefold(), piece.slug)))
+
+
+def equipment_of(exercise: Exercise) -> tuple[tuple[str, str], ...]:
+    """The pieces of equipment an exercise names, as (slug, name)."""
+    return tuple((value_slug(item) or NO_EQUIPMENT, item) for item in exercise.equipment)
 
 
 def pdf_path(routine: Routine, paper: str) -> str:
@@ -125,6 +168,7 @@ def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | No
         *_exercise_pages(guide, links, memo),
         *(memo.get((_group_page, site, listing), lambda: _group_page(site, listing))
           for listing in listings if listing.is_worked),
+        *_equipment_pages(guide, memo),
         *(memo.get((routine_page, site, routine, places, pdfs), lambda: routine_page(site, routine, places.paths,
                                                                                    pdfs=pdfs))
           for routine, places in zip(guide.routines, _routine_links(guide.routines, links, memo))),
@@ -514,6 +558,25 @@ def _schema_pages(guide: Guide, memo: Memo) -> list[Page]:
         return [Page(f"schema/{kind}.json", "schema.json", frozen_context(schema=schema))
                 for kind, schema in sorted(schemas.items())]
     return memo.get((_schema_pages, guide.muscle_names, slugs), pages)
+
+
+def _equipment_pages(guide: Guide, memo: Memo) -> tuple[Page, ...]:
+    """equipment/index.html, every piece of equipment with its count, and a page for each that lists its
+    exercises. Each piece is the same object as last time while it is equal, and so is its page."""
+    equipment_each = memo.each(_equipment_pages, equipment_of, (guide.exercises,))
+    pieces = tuple(memo.same(("equipment", piece.slug), piece)
+                   for piece in equipment_pieces(guide.exercises, equipment_each))
+    site = guide.config
+    # The index shows names and counts only: an edit that changes neither leaves it as it was.
+    counts = memo.same(EQUIPMENT_INDEX, tuple((EquipmentPiece(piece.slug, piece.name), len(piece.exercises))
+                                              for piece in pieces if piece.exercises))
+    return (
+        memo.get((EQUIPMENT_INDEX, site, counts), lambda: Page(EQUIPMENT_INDEX, "equipment.html", frozen_context(
+            site=site, counts=counts))),
+        *(memo.get((_equipment_pages, site, piece), lambda: Page(path_of(piece), "equipment-piece.html",
+                                                                  frozen_context(site=site, piece=piece)))
+          for piece in pieces if piece.exercises),
+    )
 
 
 def _group_page(site: GuideConfig, listing: GroupListing) -> Page:

@@ -48,6 +48,9 @@ def test_the_fixture_builds_every_page(fixture_site):
         "assets/routine.js",
         "assets/search.js",
         "assets/style.css",
+        "equipment/index.html",
+        "equipment/none/index.html",
+        "equipment/wall/index.html",
         "exercises/ankle-circles/index.html",
         "exercises/calf-raise/index.html",
         "exercises/hip-flexor-lunge/index.html",
@@ -129,7 +132,7 @@ def test_exercise_page_shows_its_facts_and_links(fixture_site):
     assert "<dt>Dose</dt><dd>2 × 30 s hold, each side</dd>" in page
     assert '<a href="../../muscles/quadriceps/index.html">Quadriceps</a>' in page
     assert 'iliopsoas <span class="groups">(<a href="../../muscles/hip-flexors/index.html">Hip flexors</a>)' in page
-    assert "<dt>Equipment</dt><dd>wall</dd>" in page
+    assert '<dt>Equipment</dt><dd><a href="../../equipment/wall/index.html">wall</a></dd>' in page
     assert '<ol class="steps">' in page
     assert '<a href="../../routines/leg-day/index.html">Leg day</a>' in page
     assert '<a rel="prev" href="../hip-flexor-lunge/index.html">' in page
@@ -223,7 +226,7 @@ def test_a_failed_build_leaves_the_last_good_site_untouched(run_build, tmp_path)
 def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     content = make_guide(tmp_path)
     result = run_build("--content", str(content), "--out", "out")
-    assert re.fullmatch(r"Built 15 pages \(\d+ files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
+    assert re.fullmatch(r"Built 18 pages \(\d+ files\) in \d+\.\d\d s; open out/index\.html\n", result.stdout)
     assert result.stderr == ""
 
 

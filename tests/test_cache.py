@@ -104,6 +104,7 @@ def test_a_body_edit_renders_the_pages_that_list_the_exercise_and_writes_those_t
     shows_it = {"exercises/ankle-circles/index.html", "print/index.html", "assets/search/terms-ze.js",
                 "assets/search/terms-ab.js", "assets/search/terms-se.js"}
     lists_it = {"exercises/index.html", "muscles/calves/index.html", "index.html", "muscles/index.html",
+                "equipment/none/index.html",
                 "exercises/calf-raise/index.html"}  # the list pages, and its neighbour's previous/next links
     made_from_all = {"assets/exercises-data.js"}  # keyed by every exercise: its bytes are those of the edit's
     assert set(result.rendered) == shows_it | lists_it | made_from_all
@@ -116,9 +117,10 @@ def test_a_template_edit_renders_exactly_the_pages_whose_templates_use_it(guide)
 
     edit(guide / "templates/exercise-card.html", "</a>", "</a> ")
     site = read_tree(guide / "site")
-    # Every page whose template imports macros.html uses cards, as does the exercise list; the search page and
-    # the muscle map do not.
-    uses_cards = {path for path in site if path.endswith(".html")} - {"search/index.html", "muscles/index.html"}
+    # Every page whose template imports macros.html uses cards, as does the exercise list; the search page, the
+    # muscle map and the equipment index do not.
+    uses_cards = {path for path in site if path.endswith(".html")} - {"search/index.html", "muscles/index.html",
+                                                                      "equipment/index.html"}
     assert set(Builder(options(guide)).build().rendered) == uses_cards
 
 

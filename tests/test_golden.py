@@ -14,6 +14,8 @@ PAGES = [
     "exercises/quad-stretch/index.html",
     "muscles/index.html",
     "muscles/hip-flexors/index.html",
+    "equipment/index.html",
+    "equipment/wall/index.html",
     "routines/leg-day/index.html",
     "print/index.html",
 ]

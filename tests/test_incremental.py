@@ -201,6 +201,7 @@ def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_p
                     "_exercise_links/search/index.html": 1,
                     "_body_links/targets": 1, "_narrowed/pages": 1, "_narrowed/print/index.html": 1,
                     "_routine_links/targets": 1, "_narrowed/routines": 1,  # the routine that has it
+                    "_equipment_pages": 1,
                     "_terms_page/ve": 1}  # the search term "very", not the other terms of its shard
     assert pages < len(site.files) / 3  # its page, the lists that show it, the booklet, search shards
 

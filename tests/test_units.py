@@ -279,3 +279,21 @@ def test_a_reader_takes_what_another_read_without_reading_the_files_again(tmp_pa
     parent.remember(worker.cache.take_made())
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read again"))
     assert parent.markdown(path) is document
+
+
+def test_equipment_pieces_gather_spellings_and_list_each_exercise_once_under_each_piece():
+    from exguide.model import Exercise
+    from exguide.plan import equipment_piece, equipment_pieces, path_of
+    from exguide.schema import Dose
+
+    def exercise(slug: str, *equipment: str) -> Exercise:
+        return Exercise(slug, slug.title(), "", (), (), equipment, None, None, None, Dose(), (), (), (), "", (),
+                        Path(f"{slug}.md"))
+    exercises = (exercise("a", "Resistance band", "chair"), exercise("b"), exercise("c", "resistance band"),
+                 exercise("d", "Chair", "chair", "None"))
+    pieces = equipment_pieces(exercises)
+    assert [(piece.slug, piece.name, [e.slug for e in piece.exercises]) for piece in pieces] == [
+        ("none", "No equipment", ["b", "d"]), ("chair", "Chair", ["a", "d"]),
+        ("resistance-band", "Resistance band", ["a", "c"])]
+    assert path_of(equipment_piece("resistance band")) == "equipment/resistance-band/index.html"
+    assert path_of(equipment_piece("None")) == path_of(pieces[0]) == "equipment/none/index.html"
