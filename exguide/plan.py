@@ -67,6 +67,23 @@ EXERCISE_INDEX = "exercises/index.html"
 EQUIPMENT_INDEX = "equipment/index.html"
 SEARCH = "search/index.html"
 ROUTINE_TEMPLATE = "routine.html"  # the pages with a print sheet
+
+
+@dataclass(frozen=True)
+class SitePages:
+    """The pages there is one of, by name, for templates to link to (`url(pages.muscles)`) without writing
+    their paths, which this module owns."""
+
+    home: str = HOME
+    muscles: str = MUSCLES_INDEX
+    exercises: str = EXERCISE_INDEX
+    equipment: str = EQUIPMENT_INDEX
+    search: str = SEARCH
+    booklet: str = BOOKLET
+    custom_routine: str = CUSTOM_ROUTINE
+
+
+PAGES = SitePages()
 # A bigger guide's home page links to the list of all exercises instead of showing every card: with 10,000
 # exercises it was 3 MB, for a page that readers open first, often on a phone.
 HOME_EXERCISES_MOST = 100

@@ -19,7 +19,7 @@ from .cache import Memo
 from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
-from .plan import LazyContext, Page, SitePlan, equipment_piece, path_of, public_url
+from .plan import PAGES, LazyContext, Page, SitePlan, equipment_piece, path_of, public_url
 from .problems import ContentError, Problem
 from .seal import read_sealed, replace_file
 from .store import OutputRecord, folder_digest
@@ -66,6 +66,7 @@ def make_environment(template_dir: Path, compiled: Path | None = None) -> jinja2
     )
     environment.globals["shared_fragment"] = SharedFragments(environment)
     environment.globals["equipment"] = equipment_piece
+    environment.globals["pages"] = PAGES
     return environment
 
 
