@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 
 from .body import plain_text
 from .problems import ContentError, PdfEngineMissing, Problem
-from .plan import Page, SitePlan, frozen_context, pdf_path
+from .paths import Page, SitePlan, frozen_context, pdf_path
 from .render import make_environment, render_page
 from .sheet import SIZES_PT
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Mapping
 
-from .assemble import Carryover, load_guide, read_in_workers
+from .assemble import load_guide
+from .carryover import Carryover
 from .blocks import FolderBlocks
 from .body import BodyRenderer
 from .cache import Memo
@@ -20,11 +21,13 @@ from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines_apart
-from .plan import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path, plan_site, sheet_warnings
+from .paths import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path
+from .plan import plan_site, sheet_warnings
 from .problems import ContentError, Problem
+from .read_ahead import read_in_workers
 from .search import KeptWeights, SearchIndex
-from .render import FolderJob, FolderResult, SiteRenderer, make_environment, page_keys, record_output, \
-    render_into_folder
+from .render import SiteRenderer, make_environment
+from .render_folder import FolderJob, FolderResult, page_keys, record_output, render_into_folder
 from .sources import SourceReader
 from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
 from .write import FileData, StagedOutput

@@ -1,166 +1,34 @@
 """Stage 4, plan: which pages the guide has, where each one goes, and how pages link to each other.
 
-This module is the one owner of output paths; templates ask it for links through `url()`.
+Paths are paths.py's; what the lists show of each exercise is lists.py's.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
-from functools import singledispatch
 from itertools import chain, repeat
-from operator import attrgetter, methodcaller
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping, Sequence
-
-from jinja2.utils import htmlsafe_json_dumps
-from slugify import slugify
+from typing import Any, Callable, Mapping
 
 from .body import plain_text
 from .cache import Memo
-from .fingerprint import Fingerprinter
 from .links import link_targets, relative_url, rewrite
-from .model import Exercise, Guide, GroupListing, MuscleGroup, Routine
+from .lists import BookletSection, CustomRoutineEntry, ExerciseRow, LinkPlaces, equipment_of, equipment_pieces, \
+    exercise_filters
+from .model import Exercise, Guide, GroupListing, Routine
+from .paths import BOOKLET, CUSTOM_ROUTINE, CUSTOM_ROUTINE_DATA, EQUIPMENT_INDEX, EXERCISE_INDEX, HOME, \
+    MUSCLES_INDEX, PDF_PAPERS, ROUTINE_TEMPLATE, SEARCH, EquipmentPiece, LazyContext, Page, SitePlan, StaticFile, \
+    frozen_context, path_of, pdf_path, public_url, script_json
 from .problems import ContentError, Problem
-from .schema import ExerciseMeta, GuideConfig, editor_schemas
+from .schema import GuideConfig, editor_schemas
 from .search import DOCUMENTS_PER_SHARD, KeptWeights, Postings, SearchIndex, shard_script_json, term_script_json
-from .sheet import custom_routine_entry, custom_routine_layout, plan_sheet
+from .sheet import custom_routine_layout, plan_sheet
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page: its output path (POSIX, relative to the site), template and context."""
-
-    path: str
-    template: str
-    context: Mapping[str, Any] = field(default_factory=dict)
-    absolute_links: bool = False  # for a page served at any address, such as 404.html
-
-
-@dataclass(frozen=True)
-class StaticFile:
-    """A file copied as it is into the site."""
-
-    path: str
-    source: Path
-
-
-@dataclass(frozen=True)
-class SitePlan:
-    pages: tuple[Page, ...]
-    static_files: tuple[StaticFile, ...]
-    links: Mapping[str, str] = field(default_factory=dict)  # content file's path → its place in the site
-    pdf_paths: tuple[str, ...] = ()  # where the routines' PDFs go, when the build makes them
-
-    @property
-    def html_pages(self) -> int:
-        return sum(map(methodcaller("endswith", ".html"), map(attrgetter("path"), self.pages)))
-
-
-HOME = "index.html"
-MUSCLES_INDEX = "muscles/index.html"
-BOOKLET = "print/index.html"
-CUSTOM_ROUTINE = "routines/custom/index.html"
-CUSTOM_ROUTINE_DATA = "assets/exercises-data.js"
-EXERCISE_INDEX = "exercises/index.html"
-EQUIPMENT_INDEX = "equipment/index.html"
-SEARCH = "search/index.html"
-ROUTINE_TEMPLATE = "routine.html"  # the pages with a print sheet
-
-
-@dataclass(frozen=True)
-class SitePages:
-    """The pages there is one of, by name, for templates to link to (`url(pages.muscles)`) without writing
-    their paths, which this module owns."""
-
-    home: str = HOME
-    muscles: str = MUSCLES_INDEX
-    exercises: str = EXERCISE_INDEX
-    equipment: str = EQUIPMENT_INDEX
-    search: str = SEARCH
-    booklet: str = BOOKLET
-    custom_routine: str = CUSTOM_ROUTINE
-
-
-PAGES = SitePages()
 # A bigger guide's home page links to the list of all exercises instead of showing every card: with 10,000
 # exercises it was 3 MB, for a page that readers open first, often on a phone.
 HOME_EXERCISES_MOST = 100
-NO_EQUIPMENT = "none"  # the equipment filter's value for exercises that need none
-
-
-@singledispatch
-def path_of(target: Any) -> str:
-    """The output path of a page's subject, or of a site path given as a string."""
-    if isinstance(target, str):
-        return target
-    raise TypeError(f"no page for {target!r}")
-
-
-@path_of.register
-def _(target: Exercise) -> str:
-    return f"exercises/{target.slug}/index.html"
-
-
-@path_of.register
-def _(target: MuscleGroup) -> str:
-    return f"muscles/{target.slug}/index.html"
-
-
-@path_of.register
-def _(target: Routine) -> str:
-    return f"routines/{target.slug}/index.html"
-
-
-@dataclass(frozen=True)
-class EquipmentPiece:
-    """A piece of equipment, as exercises name it (NO_EQUIPMENT: none at all), and the exercises that use it."""
-
-    slug: str
-    name: str
-    exercises: tuple[Exercise, ...] = ()
-
-
-@path_of.register
-def _(target: EquipmentPiece) -> str:
-    return f"equipment/{target.slug}/index.html"
-
-
-def equipment_piece(name: str) -> EquipmentPiece:
-    """The page of the equipment an exercise names, for templates to link to: `url(equipment(name))`."""
-    return EquipmentPiece(value_slug(name) or NO_EQUIPMENT, name)
-
-
-def equipment_pieces(exercises: tuple[Exercise, ...], equipment_each: Sequence[tuple] | None = None
-                     ) -> tuple[EquipmentPiece, ...]:
-    """Each piece of equipment the exercises use, by name, after "No equipment"; each with its exercises in
-    their order. Names that differ only in case or accents are one piece, named as the first in order.
-    `equipment_each`: `equipment_of` each exercise, when the caller keeps them."""
-    names: dict[str, set[str]] = {NO_EQUIPMENT: {"No equipment"}}
-    using: dict[str, list[Exercise]] = {NO_EQUIPMENT: []}
-    for exercise, equipment in zip(exercises, equipment_each or map(equipment_of, exercises)):
-        for slug, item in equipment:
-            names.setdefault(slug, set()).add(item)
-        for slug in dict.fromkeys(slug for slug, _ in equipment) or (NO_EQUIPMENT,):
-            using.setdefault(slug, []).append(exercise)
-    pieces = [EquipmentPiece(slug, min(names[slug], key=lambda name: (name.casefold(), name)), tuple(found))
-              for slug, found in using.items() if slug != NO_EQUIPMENT]
-    return (EquipmentPiece(NO_EQUIPMENT, "No equipment", tuple(using[NO_EQUIPMENT])),
-            *sorted(pieces, key=lambda piece: (piece.name.casefold(), piece.slug)))
-
-
-def equipment_of(exercise: Exercise) -> tuple[tuple[str, str], ...]:
-    """The pieces of equipment an exercise names, as (slug, name)."""
-    return tuple((value_slug(item) or NO_EQUIPMENT, item) for item in exercise.equipment)
-
-
-def pdf_path(routine: Routine, paper: str) -> str:
-    """Where a routine's one-page PDF goes: routines/<slug>.pdf for A4, routines/<slug>-letter.pdf."""
-    return f"routines/{routine.slug}{'' if paper == 'A4' else '-' + paper.lower()}.pdf"
-
-
-PDF_PAPERS = ("A4", "Letter")
 
 
 def plan_site(guide: Guide, asset_dir: Path, pdfs: bool = False, memo: Memo | None = None, workers: int = 1,
@@ -271,70 +139,6 @@ def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
     return memo.same((_exercise_links, from_path), dict(links))
 
 
-@dataclass(frozen=True)
-class Filter:
-    """One of the exercise list's filters: the facet it reads and the choices it offers."""
-
-    name: str
-    label: str
-    choices: tuple[tuple[str, str], ...]  # (value, label)
-
-
-@functools.lru_cache(maxsize=4096)
-def value_slug(text: str) -> str:
-    """A filter value's slug: the same few equipment names and positions come back thousands of times."""
-    return slugify(text)
-
-
-def exercise_facets(exercise: Exercise) -> tuple[tuple[str, str], ...]:
-    """The values an exercise offers each filter, space-separated where it has several."""
-    groups = (*exercise.primary_groups, *exercise.secondary_groups)
-    return (
-        ("muscle", " ".join(group.slug for group in groups)),
-        ("equipment", " ".join(value_slug(item) for item in exercise.equipment) or NO_EQUIPMENT),
-        ("level", exercise.level or ""),
-        ("category", exercise.category or ""),
-        ("position", value_slug(exercise.position or "")),
-    )
-
-
-def exercise_filters(guide: Guide) -> tuple[Filter, ...]:
-    exercises = guide.exercises  # ten thousand, after every edit: hence map, which runs at the speed of C
-    items = set(chain.from_iterable(map(attrgetter("equipment"), exercises)))
-    equipment = sorted(((value_slug(item), item) for item in items), key=lambda choice: choice[1].casefold())
-    positions = sorted((value_slug(p), p) for p in set(map(attrgetter("position"), exercises)) if p)
-    used = {*map(attrgetter("level"), exercises), *map(attrgetter("category"), exercises)}
-    return (
-        Filter("muscle", "Muscle group", tuple((l.group.slug, l.group.name) for l in guide.listings if l.is_worked)),
-        Filter("equipment", "Equipment", ((NO_EQUIPMENT, "No equipment"), *equipment)),
-        Filter("level", "Level", tuple((v, v.capitalize()) for v in ExerciseMeta.LEVELS if v in used)),
-        Filter("category", "Type", tuple((v, v.capitalize()) for v in ExerciseMeta.CATEGORIES if v in used)),
-        Filter("position", "Position", tuple((value, label.capitalize()) for value, label in positions)),
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class ExerciseRow:
-    """An exercise in the exercise list, which its card shows with the values its filters read. Those are made
-    from the exercise as the card renders, so that a row's fingerprint is its exercise's alone: walking the
-    facets of 10,000 rows to key the list and find its kept blocks fed 360,000 values after one edit."""
-
-    exercise: Exercise
-
-    @functools.cached_property
-    def digest(self) -> bytes:
-        """What the row is made from: its exercise (see blocks.py)."""
-        return self.exercise.digest
-
-    @property
-    def facets(self) -> tuple[tuple[str, str], ...]:
-        return exercise_facets(self.exercise)
-
-    def __iter__(self) -> Iterator[Any]:
-        """The row as the card's (exercise, facets)."""
-        return iter((self.exercise, self.facets))
-
-
 def _exercise_index(guide: Guide, memo: Memo) -> Page:
     rows = memo.each(ExerciseRow, ExerciseRow, (guide.exercises,))
     return Page(EXERCISE_INDEX, "exercises.html",
@@ -348,12 +152,6 @@ def _published_site_pages(site: GuideConfig, html_paths: tuple[str, ...]) -> tup
         Page("robots.txt", "robots.txt", frozen_context(sitemap=public_url(site, "sitemap.xml"))),
         Page("404.html", "404.html", frozen_context(site=site), absolute_links=True),
     )
-
-
-def script_json(data: object) -> str:
-    """Data as JSON that is safe inside a script, and as a string, so that the page that carries it
-    is cached like any other while the data does not change."""
-    return str(htmlsafe_json_dumps(data, sort_keys=True))
 
 
 def structured_data(exercise: Exercise, address: str | None) -> str:
@@ -378,36 +176,6 @@ def site_paths(guide: Guide, memo: Memo | None = None) -> dict[str, str]:
         **{r.source.as_posix(): path_of(r) for r in guide.routines},
         **{p.as_posix(): p.relative_to(guide.content_dir).as_posix() for p in guide.static_files},
     }
-
-
-@dataclass(frozen=True, eq=False)
-class LinkPlaces:
-    """Where content files are in the site, as some links lead to them: one object, whose fingerprint every
-    section that shares it reuses (see Fingerprinter)."""
-
-    paths: Mapping[str, str]
-
-    @functools.cached_property
-    def digest(self) -> bytes:
-        return Fingerprinter().digest(self.paths)
-
-
-@dataclass(frozen=True, eq=False)
-class BookletSection:
-    """An exercise in the booklet. Its body, with links that lead to the booklet's own sections, is made as
-    the section renders: made ahead for every section, 10,000 bodies held 16 MB while the booklet rendered."""
-
-    exercise: Exercise
-    links: LinkPlaces  # where its body's links lead in the booklet (see _body_links)
-
-    @functools.cached_property
-    def digest(self) -> bytes:
-        """What the section is made from (see blocks.py)."""
-        return self.exercise.digest and self.exercise.digest + self.links.digest
-
-    @property
-    def body_html(self) -> str:
-        return rewrite(self.exercise.body_html, self.exercise.source.as_posix(), BOOKLET, self.links.paths)
 
 
 def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
@@ -508,13 +276,6 @@ def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], 
                                                        steps=steps, introduction_html=introduction))
 
 
-def public_url(site: GuideConfig, site_path: str) -> str | None:
-    """The page's web address when the guide says where it is published (directory URLs)."""
-    if not site.base_url:
-        return None
-    return site.base_url.rstrip("/") + "/" + site_path.removesuffix("index.html")
-
-
 def sheet_warnings(pages: tuple[Page, ...], fits: Callable[[Page], bool] = lambda page: page.context["sheet"].fits
                    ) -> tuple[Problem, ...]:
     """A warning for each routine whose print sheet does not fit one page; by default as the plan estimated,
@@ -526,26 +287,6 @@ def sheet_warnings(pages: tuple[Page, ...], fits: Callable[[Page], bool] = lambd
 def _unfit_sheet_warning(routine_source: Path) -> Problem:
     return Problem(routine_source, 1, "the routine does not fit on one printed page even at the smallest legible "
                    "type; it will print on several pages, breaking between exercises", severity="warning")
-
-
-@dataclass(frozen=True, eq=False)
-class CustomRoutineEntry:
-    """An exercise in what the build-your-own routine page lays out sheets with. Its part of the script is
-    made as the list renders, so that it is kept by blocks like any list's (see `fragments` in render.py): a
-    build after one edit, in a new process, made all 10,000 again to change one."""
-
-    exercise: Exercise
-
-    @functools.cached_property
-    def digest(self) -> bytes:
-        """What the entry is made from: its exercise (see blocks.py)."""
-        return self.exercise.digest
-
-    @property
-    def script(self) -> str:
-        exercise = self.exercise
-        link = relative_url(CUSTOM_ROUTINE, path_of(exercise))
-        return f"{script_json(exercise.slug)}: {script_json(custom_routine_entry(exercise, link))}"
 
 
 def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
@@ -605,46 +346,6 @@ def map_states(exercise: Exercise) -> tuple[tuple[str, str], ...]:
     """How the body map shows each group the exercise works."""
     return (*((g.slug, "primary") for g in exercise.primary_groups),
             *((g.slug, "secondary") for g in exercise.secondary_groups))
-
-
-def frozen_context(**context: Any) -> Mapping[str, Any]:
-    """A page's template context, read-only."""
-    return MappingProxyType(context)
-
-
-class LazyContext(Mapping[str, Any]):
-    """A page's context, made the first time it is read. A big guide's pages are keyed and rendered in worker
-    processes (see render.py), so the context of each exercise page, and of the pages made from every
-    exercise, is made there: by one core of several, and not kept in the parent, whose memory every worker
-    shares.
-
-    `made_from` gives what `make` makes the context from, all of it: the page is keyed by that instead (see
-    render.PageKeys), which is cheaper to fingerprint than what is made from it, and a page whose key did
-    not change never has its context made. (`make` is code, which the program's version stands for.)
-    """
-
-    def __init__(self, make: Callable[[], Mapping[str, Any]], made_from: Callable[[], tuple]) -> None:
-        self._make = make
-        self.made_from = made_from
-        self._context: Mapping[str, Any] | None = None
-
-    def _made(self) -> Mapping[str, Any]:
-        if self._context is None:
-            self._context = self._make()
-        return self._context
-
-    def release(self) -> None:
-        """Drop the context made, to be made again if it is read again: a worker that has written the page."""
-        self._context = None
-
-    def __getitem__(self, key: str) -> Any:
-        return self._made()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._made())
-
-    def __len__(self) -> int:
-        return len(self._made())
 
 
 def _check_reserved(guide: Guide) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
 from operator import attrgetter
 from pathlib import Path
@@ -16,15 +15,15 @@ from markupsafe import Markup
 
 from .blocks import LONGEST_BLOCK, FolderBlocks, MemoryBlocks, StoredBlocks
 from .cache import Memo
-from .fingerprint import Fingerprinter, digest_bytes
+from .fingerprint import Fingerprinter
 from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
-from .plan import PAGES, LazyContext, Page, SitePlan, equipment_piece, path_of, public_url
+from .paths import PAGES, Page, SitePlan, equipment_piece, path_of, public_url
 from .problems import ContentError, Problem
 from .seal import read_sealed, replace_file
-from .store import OutputRecord, folder_digest
+from .store import folder_digest
 from .templates import TemplateDigests
-from .write import FileData, Pieces, stage_file
+from .write import FileData, Pieces
 
 
 class SealedBytecodeCache(jinja2.BytecodeCache):
@@ -167,7 +166,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
-            return _template_problem(error, template_dir)
+            return template_problem(error, template_dir)
 
     def render(page: Page, version: str) -> FileData | Problem:
         nonlocal rendered
@@ -180,7 +179,7 @@ def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environm
         ahead = _rendered_ahead(plan.pages, page_versions, make, blocks, workers) if workers > 1 else {}
         made = memo.each(render_site, render, (plan.pages, page_versions))
     except jinja2.TemplateSyntaxError as error:
-        raise ContentError({_template_problem(error, template_dir)}) from None
+        raise ContentError({template_problem(error, template_dir)}) from None
     return _site_files(plan, made), rendered
 
 
@@ -212,7 +211,7 @@ def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...],
     """Each page made by `make`, in `workers` processes. A page that keeps blocks for its next rendering (a
     list, see `fragments`) must be made in this process, which keeps them: the long pages, those of templates
     few pages use, are made here; a page that a worker made with blocks is left to be made here after."""
-    pieces, long_pages = _work_pieces(pages, workers)
+    pieces, long_pages = work_pieces(pages, workers)
 
     def work(piece: list[int]) -> list[tuple[str, FileData | Problem]]:
         made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
@@ -310,7 +309,7 @@ class _PageRendering:
         return [render(items[start:start + LONGEST_BLOCK]) for start in range(0, len(items), LONGEST_BLOCK)]
 
 
-def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
+def template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
     """Where in which template the error is: Jinja keeps template lines in the traceback."""
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         return Problem(Path(error.filename), error.lineno, f"template error: {error.message}")
@@ -320,59 +319,7 @@ def _template_problem(error: jinja2.TemplateError, template_dir: Path) -> Proble
     return Problem(template_dir, 1, f"template error: {error.message}")
 
 
-@dataclass(frozen=True)
-class FolderJob:
-    """Pages to render into a staging folder (or, without one, only to find their problems), with what the
-    output folder already holds. Each worker keys its own pages (see `PageKeys`): keying ten thousand pages
-    is a walk of the whole guide, which the parent would otherwise do alone before any worker starts."""
-
-    pages: tuple[Page, ...]
-    kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
-    template_dir: Path
-    templates_digest: str  # of the whole templates folder, for the workers' template environments
-    staging: Path | None
-    blocks: Path | None = None  # where the pages' lists of fragments are kept between builds (see blocks.py)
-    compiled_templates: Path | None = None  # where compiled templates are kept between builds
-
-
-@dataclass
-class FolderResult:
-    records: dict[str, OutputRecord] = field(default_factory=dict)
-    written: list[str] = field(default_factory=list)  # staged, to be moved in
-    rendered: list[str] = field(default_factory=list)
-    problems: set[Problem] = field(default_factory=set)
-    pages: int = 0  # looked at, rendered or not
-
-    def merge(self, other: "FolderResult") -> None:
-        self.pages += other.pages
-        self.records.update(other.records)
-        self.written += other.written
-        self.rendered += other.rendered
-        self.problems |= other.problems
-
-
-_job: FolderJob | None = None  # the job of the current build, set before the workers fork
-
-
-def render_into_folder(job: FolderJob, workers: int, progress: Callable[[int], None] = lambda done: None
-                       ) -> FolderResult:
-    """Render each page whose key changed, or whose file is gone, and stage the files whose bytes changed."""
-    global _job
-    _job = job
-    result = FolderResult()
-    try:
-        for piece_result in run_shared(_render_pieces, _work_pieces(job.pages, workers)[0], workers):
-            result.merge(piece_result)
-            progress(result.pages)
-    finally:
-        _job = None
-        _keys[:] = None, None
-    if result.problems:
-        raise ContentError(result.problems)
-    return result
-
-
-def _work_pieces(pages: tuple[Page, ...], workers: int) -> tuple[list[list[int]], int]:
+def work_pieces(pages: tuple[Page, ...], workers: int) -> tuple[list[list[int]], int]:
     """The pages' places, in pieces of up to 32 but enough of them for every worker, and how many pieces at
     the front are long pages. A page whose template few pages use (the booklet, the home page, a group's
     page) is a piece of its own, and these come first: they are the long pages, which must not share one
@@ -383,93 +330,3 @@ def _work_pieces(pages: tuple[Page, ...], workers: int) -> tuple[list[list[int]]
     together = [index for index, page in enumerate(pages) if uses[page.template] >= size]
     return [[index] for index in alone] + [together[start:start + size] for start in range(0, len(together), size)], \
         len(alone)
-
-
-def _render_pieces(indices: list[int]) -> FolderResult:
-    job = _job
-    environment = _worker_environment(job.template_dir, job.templates_digest, job.compiled_templates)
-    keys = _job_keys(job, environment)
-    result = FolderResult(pages=len(indices))
-    for index in indices:
-        page = job.pages[index]
-        _render_into(result, job, environment, page, keys)
-        if isinstance(page.context, LazyContext):
-            page.context.release()  # made to key or render the page: this process does not need it again
-    return result
-
-
-def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Environment, page: Page,
-                 keys: "PageKeys") -> None:
-    """One page of `_render_pieces`: kept when its key is the kept file's, else rendered and staged."""
-    key = keys.key(page) if job.staging is not None else ""
-    kept = job.kept.get(page.path)
-    if kept is not None and kept.key == key:
-        result.records[page.path] = kept
-        return
-    store = FolderBlocks(job.blocks) if job.blocks is not None else None
-    try:
-        data = render_page_pieces(environment, page, page_blocks(store, page, keys.fingerprints, keys.templates))
-    except jinja2.TemplateError as error:
-        result.problems.add(_template_problem(error, job.template_dir))
-        return
-    result.rendered.append(page.path)
-    if job.staging is not None:
-        result.records[page.path] = record_output(job.staging, page.path, data, key, kept, result.written,
-                                                  fits=_fits(page))
-
-
-def record_output(staging: Path, site_path: str, data: Sequence[bytes], key: str, kept: OutputRecord | None,
-                  written: list[str], fits: bool = True) -> OutputRecord:
-    """The record of one made file (its bytes in pieces), staged only when they differ from the kept file's."""
-    digest = digest_bytes(*data)
-    if kept is not None and kept.digest == digest:
-        return OutputRecord(key, digest, kept.size, kept.mtime_ns, fits)
-    written.append(site_path)
-    size, mtime_ns = stage_file(staging, site_path, data)
-    return OutputRecord(key, digest, size, mtime_ns, fits)
-
-
-def _fits(page: Page) -> bool:
-    sheet = page.context.get("sheet")
-    return sheet.fits if sheet is not None else True
-
-
-_environments: dict[tuple[Path, str], jinja2.Environment] = {}
-
-
-def _worker_environment(template_dir: Path, digest: str, compiled: Path | None = None) -> jinja2.Environment:
-    """One template environment per process and state of the templates. (A build that renders each page
-    once keeps no fragments: no other page would use them.)"""
-    if (template_dir, digest) not in _environments:
-        _environments.clear()
-        _environments[template_dir, digest] = make_environment(template_dir, compiled)
-    return _environments[template_dir, digest]
-
-
-_keys: list = [None, None]  # the job whose pages this process keys, and its PageKeys
-
-
-def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
-    if _keys[0] is not job:
-        _keys[:] = job, PageKeys(environment, job.template_dir)
-    return _keys[1]
-
-
-class PageKeys:
-    """Each page's cache key: the digest of its template with all it uses, its path and its context (or what a
-    LazyContext is made from). One keyer serves one build, whose objects do not change (see Fingerprinter)."""
-
-    def __init__(self, environment: jinja2.Environment, template_dir: Path,
-                 fingerprints: Fingerprinter | None = None) -> None:
-        self.templates = TemplateDigests(environment, template_dir)
-        self.fingerprints = fingerprints or Fingerprinter()
-
-    def key(self, page: Page) -> str:
-        context = page.context
-        made_from = ("made from", context.made_from()) if isinstance(context, LazyContext) else context
-        return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links, made_from)
-
-
-def page_keys(pages: Sequence[Page], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:
-    """Each page's cache key (see PageKeys)."""
-    return tuple(map(PageKeys(environment, template_dir).key, pages))

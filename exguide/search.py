@@ -182,7 +182,7 @@ class SearchIndex:
         self.documents: dict[int, list[dict]] = {}
 
     def __getstate__(self) -> dict:
-        """The index as pickle keeps it, for a build in another process (see assemble.KeptExercises): without
+        """The index as pickle keeps it, for a build in another process (see carryover.KeptExercises): without
         the weights, half a million small objects that took longer to load again than the rest, and of which
         a build that patches the index needs only the edited exercises', weighed again."""
         return {**self.__dict__, "weights": None}

@@ -279,7 +279,7 @@ class BuildStore:
              exercises: object = None) -> None:
         """Keep this build's memory for the next one; each file is replaced whole. `bodies`: the Markdown
         bodies the build used, None to leave those of the last build; `search_weights`: the exercises' search
-        weights, pickled (see search.KeptWeights); `exercises`: see assemble.KeptExercises."""
+        weights, pickled (see search.KeptWeights); `exercises`: see carryover.KeptExercises."""
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"program": self.program, "out": str(self.out_dir.resolve()), "inputs": manifest.inputs,
                 "pages": manifest.pages,
@@ -320,7 +320,7 @@ class BuildStore:
         return self._kept(BODIES)
 
     def exercises(self) -> Any:
-        """The exercises the last build of this program kept (see assemble.KeptExercises), or None."""
+        """The exercises the last build of this program kept (see carryover.KeptExercises), or None."""
         return self._kept(EXERCISES).get(EXERCISES)
 
     def search_weights(self) -> dict[bytes, Any]:
@@ -372,7 +372,7 @@ class _CacheUnpickler(pickle.Unpickler):
     name any function to call as it loads; one that names anything else is refused, so that even a cache
     file that passed its seal cannot run code (see seal.py)."""
 
-    MODULES = {"exguide.model", "exguide.schema", "exguide.muscles", "exguide.search", "exguide.assemble",
+    MODULES = {"exguide.model", "exguide.schema", "exguide.muscles", "exguide.search", "exguide.carryover",
                "exguide.body", "pathlib", "datetime", "decimal", "pydantic_core._pydantic_core"}
     NAMES = {("array", "array"), ("array", "_array_reconstructor"), ("copyreg", "_reconstructor"),
              ("builtins", "frozenset"), ("builtins", "set"), ("builtins", "object")}

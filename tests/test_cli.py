@@ -106,7 +106,7 @@ def test_the_script_runs_from_any_folder(tmp_path):
     result = subprocess.run([sys.executable, str(PROJECT_DIR / "build.py"), "build"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 15 pages")
+    assert result.stdout.startswith("Built 18 pages")
 
 
 def test_an_unreadable_file_is_reported_not_a_traceback(run_build, tmp_path):

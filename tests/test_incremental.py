@@ -431,7 +431,7 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
 
 def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exercise_page(tmp_path, monkeypatch):
     from exguide.blocks import LONGEST_BLOCK, StoredBlocks
-    from exguide.plan import BookletSection
+    from exguide.lists import BookletSection
     calf_raise = (PROJECT_DIR / "tests/fixture/content/exercises/calf-raise.md").read_text()
     content = make_guide(tmp_path, {f"exercises/raise-{n:02d}.md": calf_raise.replace("title: Calf raise",
                                                                                       f"title: Raise {n:02d}")

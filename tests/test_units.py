@@ -283,7 +283,8 @@ def test_a_reader_takes_what_another_read_without_reading_the_files_again(tmp_pa
 
 def test_equipment_pieces_gather_spellings_and_list_each_exercise_once_under_each_piece():
     from exguide.model import Exercise
-    from exguide.plan import equipment_piece, equipment_pieces, path_of
+    from exguide.lists import equipment_pieces
+    from exguide.paths import equipment_piece, path_of
     from exguide.schema import Dose
 
     def exercise(slug: str, *equipment: str) -> Exercise:
