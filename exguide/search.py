@@ -65,8 +65,10 @@ def _muscle_names(exercise: Exercise) -> str:
 
 
 def terms_key(exercise: Exercise) -> bytes:
-    """A digest of all that `weighted_terms` reads of an exercise, which finds its weights again in another
-    process (see KeptWeights)."""
+    """What finds an exercise's weights again in another process (see KeptWeights): the digest of all it is made
+    from, or, for one made without it, a digest of all that `weighted_terms` reads of it."""
+    if exercise.digest:
+        return exercise.digest
     digest = hashlib.blake2b(digest_size=16)
     for text in (exercise.title, _muscle_names(exercise), exercise.summary, exercise.body_html):
         data = text.encode("utf-8", "surrogatepass")
