@@ -36,7 +36,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from .pipeline import Builder, BuildOptions
 from .problems import ContentError, Problem
-from .write import FileData, changed_files, update_site
+from .write import FileData, SiteWriter, changed_files
 
 SETTLE_SECONDS = 2.0  # PDFs are made once edits have stopped for this long
 
@@ -62,6 +62,7 @@ class Rebuilder:
 
     def __init__(self, builder: Builder, state: ServeState, log: Callable[[str], None]) -> None:
         self.builder, self.state, self.log = builder, state, log
+        self.writer = SiteWriter(builder.options.out_dir)
         self._lock = threading.Lock()  # one build at a time: the first build and the watcher's may meet
         self.uncollected = False  # whether rebuilds froze garbage since the last `collect`
 
@@ -106,7 +107,7 @@ class Rebuilder:
         changed = None if first else changed_files(files, previous)
         if changed is not None:
             ready(changed)
-        changed = update_site(files, self.builder.options.out_dir, previous, changed)
+        changed = self.writer.update(files, previous, changed)
         # What the build keeps for the next one is millions of objects that live on: the cycle collector need
         # not walk them again and again (rebuilds of 10,000 exercises took 0.06 s frozen, 0.12 s not, and one
         # stalled for a second). Frozen garbage cycles are never freed, though (6 MB a burst of five saves with

@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Collection, Mapping, Sequence, Union
 
@@ -61,15 +62,17 @@ class UnsafeOutputPath(ValueError):
     """A site path that would land outside the output folder."""
 
 
-def write_site(files: dict[str, FileData], out_dir: Path, changed: Collection[str] | None = None) -> None:
+def write_site(files: dict[str, FileData], out_dir: Path, changed: Collection[str] | None = None,
+               since: "Swap | None" = None, holding: Collection[str] = ()) -> "Swap | None":
     """Make `out_dir` hold exactly `files`, writing only those `changed` since it was written (all when None).
-    Until the final swap (see StagedOutput), the old site stays untouched."""
-    output = StagedOutput(out_dir, replace_all=changed is None)
+    Until the final swap (see StagedOutput), the old site stays untouched. `since` and `holding`: see
+    StagedOutput. What the swap changed, for the next write."""
+    output = StagedOutput(out_dir, replace_all=changed is None, since=since, holding=holding)
     try:
         for site_path in sorted(files if changed is None or output.replace_all else changed):
             if site_path in files:
                 output.put(site_path, files[site_path])
-        output.commit(set(files))
+        return output.commit(set(files))
     except BaseException:
         output.discard()
         raise
@@ -116,21 +119,44 @@ def changed_files(files: dict[str, FileData], previous: dict[str, FileData] | No
 
 def update_site(files: dict[str, FileData], out_dir: Path, previous: dict[str, FileData] | None,
                 changed: list[str] | None = None) -> list[str]:
-    """Bring `out_dir` from `previous` (what it holds) to `files`, writing only what changed (`changed`, when
-    the caller knows it already), in one step (see StagedOutput); what changed.
+    """Bring `out_dir` from `previous` (what it holds) to `files` (see SiteWriter.update); what changed."""
+    return SiteWriter(out_dir).update(files, previous, changed)
 
-    Without a `previous`, what the folder holds is compared with `files`: a site built before (by `build`,
-    or by the last `serve`) is mostly the same, and reading it is several times faster than writing it all.
-    """
-    if not out_dir.is_dir():
-        write_site(files, out_dir)
-        return sorted(files)
-    if previous is None:
-        changed = _differing_from_folder(files, out_dir)
-    elif changed is None:
-        changed = changed_files(files, previous)
-    write_site(files, out_dir, changed)
-    return changed
+
+class SiteWriter:
+    """Writes one site into its output folder again and again: `serve`'s rebuilds. Each write goes through the
+    staging folder and the exchange (see StagedOutput). While nobody else has exchanged the two folders since
+    this writer's last write, it makes the staging folder right by linking only the files that write changed:
+    walking both folders took 0.3 s at 10,000 exercises, and held up serving the page that was reloading."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self._swap: Swap | None = None
+
+    def update(self, files: dict[str, FileData], previous: dict[str, FileData] | None,
+               changed: list[str] | None = None) -> list[str]:
+        """Bring the folder from `previous` (what this writer put there last) to `files`, writing only what
+        changed (`changed`, when the caller knows it already); what changed.
+
+        Without a `previous`, what the folder holds is compared with `files`: a site built before (by `build`,
+        or by the last `serve`) is mostly the same, and reading it is several times faster than writing it all.
+        """
+        since, self._swap = self._swap, None  # a write that fails part way leaves the staging folder unknown
+        if not self.out_dir.is_dir():
+            write_site(files, self.out_dir)
+            # The staging folder is made to hold the site by links now, at the start: linking 10,000 files at the
+            # first edit held the next save's rebuild up for 2 s.
+            self._swap = _linked_copy(self.out_dir.resolve())
+            return sorted(files)
+        if previous is None:
+            changed, since = _differing_from_folder(files, self.out_dir), None
+        elif changed is None:
+            changed = changed_files(files, previous)
+        if changed:  # (a rebuild that changed nothing leaves both folders as they are)
+            self._swap = write_site(files, self.out_dir, changed, since=since, holding=previous or ())
+        else:
+            self._swap = since
+        return changed
 
 
 def _differing_from_folder(files: dict[str, FileData], out_dir: Path) -> list[str]:
@@ -167,9 +193,11 @@ class StagedOutput:
     the staging folder starts empty, and the old site is removed after the swap.
     """
 
-    def __init__(self, out_dir: Path, replace_all: bool, present: Mapping[str, tuple[int, int, int]] | None = None
-                 ) -> None:
-        """`present`: the output folder's files, as `output_files` found them, if the caller has walked it."""
+    def __init__(self, out_dir: Path, replace_all: bool, present: Mapping[str, tuple[int, int, int]] | None = None,
+                 since: "Swap | None" = None, holding: Collection[str] = ()) -> None:
+        """`present`: the output folder's files, as `output_files` found them, if the caller has walked it.
+        `since`: what this process's last commit to the folder changed, when the folder holds the site paths
+        `holding` as that commit left them."""
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.replace_all = replace_all or not self.out_dir.is_dir()
@@ -178,32 +206,90 @@ class StagedOutput:
         if self.replace_all or not _own_folder(self.staging):
             _remove(self.staging)
             self.staging.mkdir(mode=0o755)
+        self._written: set[str] = set()
         if self.replace_all:
             self._linked: Collection[str] = ()
+        elif since is not None and since.holds(self.out_dir, self.staging):
+            self._linked = holding
+            _relink(self.staging, self.out_dir, since.changed)
         else:
             self._linked = present if present is not None else output_files(self.out_dir)
             _link_as(self.staging, self.out_dir, {path: found[2] for path, found in self._linked.items()})
 
     def put(self, site_path: str, data: FileData) -> tuple[int, int]:
         """Stage one file; its size and modification time, which it keeps once moved in."""
+        self._written.add(site_path)
         return stage_file(self.staging, site_path, pieces_of(data))
 
-    def commit(self, made: set[str]) -> None:
+    def commit(self, made: set[str]) -> "Swap | None":
         """Put the staged site in place: the files `made` (those written staged, some by other processes; the
-        others as they are in the output folder), and no other."""
-        for site_path in set(self._linked) - made:
+        others as they are in the output folder), and no other. What the swap changed, when all that was
+        written was `put` (see Swap)."""
+        gone = set(self._linked) - made
+        for site_path in gone:
             (self.staging / site_path).unlink()
             _remove_empty_parents(self.staging / site_path, self.staging)
         mark_output(self.staging)
+        staging_inode, out_inode = _inode(self.staging), _inode(self.out_dir)
         exchange(self.staging, self.out_dir)
         if self.replace_all:  # the old site's files are not the new one's: no use to the next build
             _remove(self.staging)
+            return None
+        return Swap(staging_inode, out_inode, _inode(self.out_dir.parent, "st_mtime_ns"),
+                    frozenset(self._written | gone))
 
     def discard(self) -> None:
         """After a failed build, whose output folder is untouched: a staging folder that started empty goes; one
         that holds the last site stays for the next build, which makes it right."""
         if self.replace_all:
             _remove(self.staging)
+
+
+@dataclass(frozen=True)
+class Swap:
+    """What one commit changed, for the next StagedOutput of the same folder in the same process: the inodes
+    of the output and staging folders after the exchange, the time of the folder that holds them, and the
+    site paths whose files differ between the two (those written, and those removed)."""
+
+    out_inode: int
+    staging_inode: int
+    parent_mtime_ns: int
+    changed: frozenset[str]
+
+    def holds(self, out_dir: Path, staging: Path) -> bool:
+        """Whether the two folders are still as this commit left them: nobody exchanged or renamed them since."""
+        return (_inode(out_dir), _inode(staging), _inode(out_dir.parent, "st_mtime_ns")) == \
+            (self.out_inode, self.staging_inode, self.parent_mtime_ns)
+
+
+def _inode(path: Path, field: str = "st_ino") -> int:
+    try:
+        return getattr(path.lstat(), field)
+    except OSError:
+        return -1
+
+
+def _linked_copy(out_dir: Path) -> Swap:
+    """Make the staging folder of `out_dir` hold its files by hard links; the Swap that says so."""
+    staging = out_dir.with_name(f".{out_dir.name}.next")
+    if not _own_folder(staging):
+        _remove(staging)
+        staging.mkdir(mode=0o755)
+    _link_as(staging, out_dir, {path: found[2] for path, found in output_files(out_dir).items()})
+    mark_output(staging)
+    return Swap(_inode(out_dir), _inode(staging), _inode(out_dir.parent, "st_mtime_ns"), frozenset())
+
+
+def _relink(staging: Path, out_dir: Path, site_paths: Collection[str]) -> None:
+    """Make each of `site_paths` in `staging` a hard link to the file in `out_dir`, or nothing where it has none."""
+    for site_path in site_paths:
+        target = staging / site_path
+        target.unlink(missing_ok=True)
+        if (out_dir / site_path).is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out_dir / site_path, target)
+        elif target.parent.is_dir():
+            _remove_empty_parents(target, staging)
 
 
 def _own_folder(path: Path) -> bool:

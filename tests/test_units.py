@@ -298,3 +298,26 @@ def test_equipment_pieces_gather_spellings_and_list_each_exercise_once_under_eac
         ("resistance-band", "Resistance band", ["a", "c"])]
     assert path_of(equipment_piece("resistance band")) == "equipment/resistance-band/index.html"
     assert path_of(equipment_piece("None")) == path_of(pieces[0]) == "equipment/none/index.html"
+
+
+def test_a_site_writer_links_only_what_its_last_write_changed_until_someone_else_swaps_the_folders(
+        tmp_path, monkeypatch):
+    from exguide import write
+    from exguide.write import SiteWriter
+    walks: list[Path] = []
+    real_output_files = write.output_files
+    monkeypatch.setattr(write, "output_files", lambda folder: walks.append(folder) or real_output_files(folder))
+    site, writer = tmp_path / "site", SiteWriter(tmp_path / "site")
+    states = [{"index.html": b"home", "a/index.html": b"a", "b/index.html": b"b"},
+              {"index.html": b"home", "a/index.html": b"a2", "c/d/index.html": b"d"},  # b gone, c/d come
+              {"index.html": b"home 3", "a/index.html": b"a2", "b/index.html": b"b again"},
+              {"index.html": b"home 3", "b/index.html": b"b again"}]
+    previous = None
+    for files in states:
+        writer.update(files, previous)
+        assert read_files(site) == files
+        previous = files
+    assert walks == [site]  # by the second write, after the first made the folder; later ones link the changes
+    write_site({"index.html": b"someone else's"}, site, changed=["index.html"])  # another process's build
+    writer.update(states[0], previous)
+    assert read_files(site) == states[0] and walks  # the folders were walked again, and the site is right
