@@ -30,7 +30,8 @@ from .render import SiteRenderer, make_environment
 from .render_folder import FolderJob, FolderResult, page_keys, record_output, render_into_folder
 from .sources import SourceReader
 from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
-from .write import FileData, StagedOutput
+from .staging import StagedOutput
+from .write import FileData
 
 __all__ = ["DEFAULT_TEMPLATES", "BuildOptions", "Builder", "BuildResult", "RenderedSite", "build"]
 

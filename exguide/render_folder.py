@@ -1,5 +1,5 @@
 """Render, for a build: each page keyed, and rendered only when its key is not the one the output folder's
-file was made with; what changed is written to the staging folder (see write.StagedOutput).
+file was made with; what changed is written to the staging folder (see staging.StagedOutput).
 
 A big guide's pages are keyed and rendered in one process per core (see parallel.py), each with its own
 template environment.
@@ -21,7 +21,7 @@ from .problems import ContentError, Problem
 from .render import make_environment, page_blocks, render_page_pieces, template_problem, work_pieces
 from .store import OutputRecord
 from .templates import TemplateDigests
-from .write import stage_file
+from .staging import stage_file
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from exguide.problems import ContentError
 from exguide.render import make_environment
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
-from exguide.write import Pieces, UnsafeOutputPath, update_site, write_site
+from exguide.staging import UnsafeOutputPath
+from exguide.write import Pieces, update_site, write_site
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -302,11 +303,11 @@ def test_equipment_pieces_gather_spellings_and_list_each_exercise_once_under_eac
 
 def test_a_site_writer_links_only_what_its_last_write_changed_until_someone_else_swaps_the_folders(
         tmp_path, monkeypatch):
-    from exguide import write
+    from exguide import staging
     from exguide.write import SiteWriter
     walks: list[Path] = []
-    real_output_files = write.output_files
-    monkeypatch.setattr(write, "output_files", lambda folder: walks.append(folder) or real_output_files(folder))
+    real_output_files = staging.output_files
+    monkeypatch.setattr(staging, "output_files", lambda folder: walks.append(folder) or real_output_files(folder))
     site, writer = tmp_path / "site", SiteWriter(tmp_path / "site")
     states = [{"index.html": b"home", "a/index.html": b"a", "b/index.html": b"b"},
               {"index.html": b"home", "a/index.html": b"a2", "c/d/index.html": b"d"},  # b gone, c/d come
