@@ -602,3 +602,35 @@ def _add_image(content: Path, templates: Path, rng) -> list[Path]:
 
 _EDITS = [_add_exercise, _delete_exercise, _rename_exercise, _retitle_exercise, _change_muscles, _change_dose,
           _change_routine, _change_guide, _change_muscles_file, _change_template, _add_image]
+
+
+def test_every_page_that_says_what_its_context_is_made_from_says_all_of_it(tmp_path):
+    """A page with a LazyContext is keyed by what it says its context is made from (see render_folder.PageKeys),
+    never by the context itself. Over edits of every kind, the same `made_from` must give the same context: a
+    page kind whose `made_from` leaves something out would serve stale pages from the command line."""
+    import random
+    import sys
+
+    from exguide.assemble import load_guide
+    from exguide.fingerprint import fingerprint
+    from exguide.paths import LazyContext
+    from exguide.plan import plan_site
+
+    sys.path.insert(0, str(PROJECT_DIR / "bench"))
+    from generate import generate_guide
+
+    content = generate_guide(tmp_path, 40, routines=3)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    contexts: dict[tuple[str, str], str] = {}  # (page, fingerprint of what it is made from) → of its context
+    rng, checked = random.Random(4), 0
+    for edit in (None, *_EDITS, *_EDITS):
+        if edit is not None:
+            edit(content, templates, rng)
+        for page in plan_site(load_guide(content), templates / "assets").pages:
+            if isinstance(page.context, LazyContext):
+                made_from = fingerprint(page.context.made_from())
+                context = fingerprint(dict(page.context))
+                assert contexts.setdefault((page.path, made_from), context) == context, (page.path, edit)
+                checked += 1
+    assert checked > 40 * (2 * len(_EDITS) + 1)
