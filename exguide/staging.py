@@ -95,13 +95,11 @@ class StagedOutput:
             (self.staging / site_path).unlink()
             _remove_empty_parents(self.staging / site_path, self.staging)
         mark_output(self.staging)
-        staging_inode, out_inode = _inode(self.staging), _inode(self.out_dir)
         exchange(self.staging, self.out_dir)
         if self.replace_all:  # the old site's files are not the new one's: no use to the next build
             _remove(self.staging)
             return None
-        return Swap(staging_inode, out_inode, _inode(self.out_dir.parent, "st_mtime_ns"),
-                    frozenset(self._written | gone))
+        return Swap.of(self.out_dir, self.staging, frozenset(self._written | gone))
 
     def discard(self) -> None:
         """After a failed build, whose output folder is untouched: a staging folder that started empty goes; one
@@ -121,10 +119,14 @@ class Swap:
     parent_mtime_ns: int
     changed: frozenset[str]
 
+    @staticmethod
+    def of(out_dir: Path, staging: Path, changed: frozenset[str]) -> "Swap":
+        """The two folders as they stand now, and the site paths whose files differ between them."""
+        return Swap(_inode(out_dir), _inode(staging), _inode(out_dir.parent, "st_mtime_ns"), changed)
+
     def holds(self, out_dir: Path, staging: Path) -> bool:
         """Whether the two folders are still as this commit left them: nobody exchanged or renamed them since."""
-        return (_inode(out_dir), _inode(staging), _inode(out_dir.parent, "st_mtime_ns")) == \
-            (self.out_inode, self.staging_inode, self.parent_mtime_ns)
+        return Swap.of(out_dir, staging, self.changed) == self
 
 
 def _inode(path: Path, field: str = "st_ino") -> int:
@@ -135,14 +137,11 @@ def _inode(path: Path, field: str = "st_ino") -> int:
 
 
 def linked_copy(out_dir: Path) -> Swap:
-    """Make the staging folder of `out_dir` hold its files by hard links; the Swap that says so."""
-    staging = out_dir.with_name(f".{out_dir.name}.next")
-    if not _own_folder(staging):
-        _remove(staging)
-        staging.mkdir(mode=0o755)
-    _link_as(staging, out_dir, {path: found[2] for path, found in output_files(out_dir).items()})
-    mark_output(staging)
-    return Swap(_inode(out_dir), _inode(staging), _inode(out_dir.parent, "st_mtime_ns"), frozenset())
+    """Make the staging folder of `out_dir` hold its files by hard links, as a build's StagedOutput starts; the
+    Swap that says so, with nothing changed between the two."""
+    output = StagedOutput(out_dir, replace_all=False)
+    mark_output(output.staging)
+    return Swap.of(output.out_dir, output.staging, frozenset())
 
 
 def _relink(staging: Path, out_dir: Path, site_paths: Collection[str]) -> None:

@@ -92,12 +92,6 @@ def changed_files(files: dict[str, FileData], previous: dict[str, FileData] | No
         sorted(set(previous).difference(files))
 
 
-def update_site(files: dict[str, FileData], out_dir: Path, previous: dict[str, FileData] | None,
-                changed: list[str] | None = None) -> list[str]:
-    """Bring `out_dir` from `previous` (what it holds) to `files` (see SiteWriter.update); what changed."""
-    return SiteWriter(out_dir).update(files, previous, changed)
-
-
 class SiteWriter:
     """Writes one site into its output folder again and again: `serve`'s rebuilds. Each write goes through the
     staging folder and the exchange (see StagedOutput). While nobody else has exchanged the two folders since
@@ -121,7 +115,7 @@ class SiteWriter:
             write_site(files, self.out_dir)
             # The staging folder is made to hold the site by links now, at the start: linking 10,000 files at the
             # first edit held the next save's rebuild up for 2 s.
-            self._swap = linked_copy(self.out_dir.resolve())
+            self._swap = linked_copy(self.out_dir)
             return sorted(files)
         if previous is None:
             changed, since = _differing_from_folder(files, self.out_dir), None

@@ -22,7 +22,7 @@ from exguide.render import make_environment
 from exguide.schema import Dose
 from exguide.sheet import log_caption, log_columns
 from exguide.staging import UnsafeOutputPath
-from exguide.write import Pieces, update_site, write_site
+from exguide.write import Pieces, SiteWriter, write_site
 
 
 @pytest.mark.parametrize("fields, words", [
@@ -78,7 +78,7 @@ def test_an_update_of_the_site_writes_what_changed_and_puts_it_in_place_in_one_s
     unchanged = (site / "index.html").stat().st_ino
     with open(site / "print/index.html", "rb") as reader:  # a server that is sending the old page
         files = {"print/index.html": b"new booklet", "index.html": b"home"}
-        changed = update_site(files, site, {"print/index.html": b"old booklet", "index.html": b"home",
+        changed = SiteWriter(site).update(files, {"print/index.html": b"old booklet", "index.html": b"home",
                                             "gone/index.html": b"gone"})
         assert reader.read() == b"old booklet"
     assert changed == ["print/index.html", "gone/index.html"] and read_files(site) == files
@@ -247,7 +247,7 @@ def test_a_first_update_over_a_built_folder_writes_only_what_differs(tmp_path):
     write_site({"index.html": b"same", "a/index.html": b"old", "gone/index.html": b"gone"}, site)
     same_before = (site / "index.html").stat().st_ino
     files = {"index.html": b"same", "a/index.html": b"new", "b/index.html": b"added"}
-    changed = update_site(files, site, previous=None)
+    changed = SiteWriter(site).update(files, previous=None)
     assert changed == ["a/index.html", "b/index.html", "gone/index.html"]
     assert read_files(site) == files and not (site / "gone").exists()
     assert (site / "index.html").stat().st_ino == same_before  # not written again
@@ -267,7 +267,7 @@ def test_an_update_writes_and_compares_pieces_as_their_bytes(tmp_path):
     assert (site / "index.html").read_bytes() == b"<p>old</p>"
     previous = {"index.html": Pieces([b"<p>", b"old", b"</p>"]), "a.js": b"same"}
     files = {"index.html": Pieces([b"<p>", b"new", b"</p>"]), "a.js": Pieces([b"sa", b"me"])}
-    assert update_site(files, site, previous) == ["index.html"]
+    assert SiteWriter(site).update(files, previous) == ["index.html"]
     assert (site / "index.html").read_bytes() == b"<p>new</p>" and not (site / "a.js").exists()
 
 
@@ -304,7 +304,6 @@ def test_equipment_pieces_gather_spellings_and_list_each_exercise_once_under_eac
 def test_a_site_writer_links_only_what_its_last_write_changed_until_someone_else_swaps_the_folders(
         tmp_path, monkeypatch):
     from exguide import staging
-    from exguide.write import SiteWriter
     walks: list[Path] = []
     real_output_files = staging.output_files
     monkeypatch.setattr(staging, "output_files", lambda folder: walks.append(folder) or real_output_files(folder))
