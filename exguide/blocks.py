@@ -98,6 +98,11 @@ def ends_by_content(digests: Sequence[bytes]) -> list[int]:
     return ends
 
 
+def unkept_blocks(items: tuple, render: Callable[[tuple], bytes]) -> list[bytes]:
+    """The blocks of `items`, each rendered, for a list that nothing keeps (or that cannot be fingerprinted)."""
+    return [render(items[start:start + LONGEST_BLOCK]) for start in range(0, len(items), LONGEST_BLOCK)]
+
+
 class StoredBlocks:
     """The blocks of one page's lists: those the last rendering left in the `store`, and those this rendering
     uses, which replace them once the page is made (`save`)."""
@@ -120,7 +125,7 @@ class StoredBlocks:
             prefix = self._fingerprints.digest((self._templates[template_name], self._page, list_key))
             digests = self._item_digests(items)
         except TypeError:  # an item it cannot fingerprint: the list is made every time
-            return [render(items[start:start + LONGEST_BLOCK]) for start in range(0, len(items), LONGEST_BLOCK)]
+            return unkept_blocks(items, render)
         stored = self._read()
         encoded = []
         start = 0

@@ -15,7 +15,8 @@ from typing import Any, Iterator, Mapping, Sequence
 from .fingerprint import Fingerprinter
 from .links import relative_url, rewrite
 from .model import Exercise, Guide
-from .paths import BOOKLET, CUSTOM_ROUTINE, NO_EQUIPMENT, EquipmentPiece, path_of, script_json, value_slug
+from .paths import BOOKLET, CUSTOM_ROUTINE, NO_EQUIPMENT, EquipmentPiece, equipment_slug, path_of, script_json, \
+    value_slug
 from .schema import ExerciseMeta
 from .sheet import custom_routine_entry
 
@@ -98,7 +99,7 @@ def equipment_pieces(exercises: tuple[Exercise, ...], equipment_each: Sequence[t
 
 def equipment_of(exercise: Exercise) -> tuple[tuple[str, str], ...]:
     """The pieces of equipment an exercise names, as (slug, name)."""
-    return tuple((value_slug(item) or NO_EQUIPMENT, item) for item in exercise.equipment)
+    return tuple((equipment_slug(item), item) for item in exercise.equipment)
 
 
 @dataclass(frozen=True, eq=False)

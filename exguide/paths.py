@@ -119,7 +119,12 @@ def _(target: EquipmentPiece) -> str:
 
 def equipment_piece(name: str) -> EquipmentPiece:
     """The page of the equipment an exercise names, for templates to link to: `url(equipment(name))`."""
-    return EquipmentPiece(value_slug(name) or NO_EQUIPMENT, name)
+    return EquipmentPiece(equipment_slug(name), name)
+
+
+def equipment_slug(name: str) -> str:
+    """The slug of a piece of equipment's page; a name without letters or digits (or "None") is no equipment."""
+    return value_slug(name) or NO_EQUIPMENT
 
 
 @functools.lru_cache(maxsize=4096)

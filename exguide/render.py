@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
-from .blocks import LONGEST_BLOCK, FolderBlocks, MemoryBlocks, StoredBlocks
+from .blocks import FolderBlocks, MemoryBlocks, StoredBlocks, unkept_blocks
 from .cache import Memo
 from .fingerprint import Fingerprinter
 from .links import relative_url
@@ -306,7 +306,7 @@ class _PageRendering:
                 ) -> list[bytes]:
         if self.blocks is not None:
             return self.blocks.blocks(template_name, key, items, render)
-        return [render(items[start:start + LONGEST_BLOCK]) for start in range(0, len(items), LONGEST_BLOCK)]
+        return unkept_blocks(items, render)
 
 
 def template_problem(error: jinja2.TemplateError, template_dir: Path) -> Problem:
