@@ -19,6 +19,7 @@ from slugify import slugify
 
 from .body import BodyRenderer
 from .fingerprint import Fingerprinter
+from .links import link_targets
 from .cache import Memo
 from .carryover import Carryover
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, group_listings
@@ -87,12 +88,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     order = _in_order(exercises, memo)
     if carryover is not None:
         carryover.leave(catalogue, content_dir / "muscles.yaml", images, order, reader.digests())
+    introduction_html = renderer.render(config.introduction or "").html
+    routines_in_order = memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug))))
     return memo.same("guide", Guide(
-        config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
-        exercises=order,
-        routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
-        listings=_listings(catalogue.groups, order, memo), static_files=images, content_dir=content_dir,
-        muscle_names=catalogue.names,
+        config=config, introduction_html=introduction_html, groups=catalogue.groups, exercises=order,
+        routines=routines_in_order, listings=_listings(catalogue.groups, order, memo), static_files=images,
+        content_dir=content_dir, muscle_names=catalogue.names,
+        digest=Fingerprinter().digest((config, introduction_html, catalogue.groups, routines_in_order, images,
+                                       content_dir, catalogue.names)) + b"".join(map(attrgetter("digest"), order)),
     ))
 
 
@@ -312,7 +315,8 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
         slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
-        body_html=body.html, steps=body.steps, source=document.path, digest=digest,
+        body_html=body.html, steps=body.steps, source=document.path,
+        links=link_targets(body.html, document.path.as_posix()), digest=digest,
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
+from .fingerprint import Fingerprinter
 from .schema import Dose, GuideConfig, Image
 
 
@@ -60,6 +63,7 @@ class Exercise:
     body_html: str
     steps: tuple[str, ...]
     source: Path
+    links: tuple[str, ...] = ()  # the content files its body links to (see links.link_targets)
     # A digest of all it is made from (its file's bytes and the muscles it names, see assemble.py): what it is
     # fingerprinted by, in the keys of its pages and of the blocks of the lists it is in.
     digest: bytes = field(default=b"", compare=False, repr=False)
@@ -109,6 +113,16 @@ class GroupListing:
     __hash__ = _hash_once
     __getstate__ = _state_without_hash
 
+    @cached_property
+    def digest(self) -> bytes:
+        """All the listing is made from: its group, and the digests of its exercises."""
+        primary, secondary = (tuple(map(attrgetter("digest"), listed)) for listed in (self.primary, self.secondary))
+        if not all(primary) or not all(secondary):
+            return b""  # exercises made without their digest (by a test): fingerprinted by their fields
+        group = Fingerprinter().digest(self.group)
+        made_from = b"%b%d:%b%b" % (group, len(primary), b"".join(primary), b"".join(secondary))
+        return hashlib.blake2b(made_from, digest_size=16).digest()
+
     @property
     def is_worked(self) -> bool:
         return bool(self.primary or self.secondary)
@@ -125,6 +139,7 @@ class Guide:
     static_files: tuple[Path, ...] = ()
     content_dir: Path = Path("content")
     muscle_names: tuple[str, ...] = ()  # every name an exercise may use for a muscle or group
+    digest: bytes = field(default=b"", compare=False, repr=False)  # of all it is made from (see assemble.py)
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:

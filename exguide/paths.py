@@ -7,12 +7,14 @@ muscle group, a routine, a piece of equipment, or one of the `pages` there is on
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from dataclasses import dataclass, field
-from functools import singledispatch
+from functools import cached_property, singledispatch
 from operator import attrgetter, methodcaller
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
@@ -23,12 +25,24 @@ from .schema import GuideConfig
 
 @dataclass(frozen=True)
 class Page:
-    """One page: its output path (POSIX, relative to the site), template and context."""
+    """One page: its output path (POSIX, relative to the site), template, and what its context is made from.
+
+    `inputs` are all the page is made from besides its template and the program: the page is keyed by their
+    digests (see fingerprint.Fingerprinter.inputs_digest), and rendered again only when they change. Its
+    context is `make(**inputs)`, made when the page renders, or the inputs themselves. `make` is a function
+    of the module (no closure): it sees the inputs and nothing else, so nothing can be left out of the key.
+    """
 
     path: str
     template: str
-    context: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    make: Callable[..., Mapping[str, Any]] | None = None
     absolute_links: bool = False  # for a page served at any address, such as 404.html
+
+    @property
+    def context(self) -> Mapping[str, Any]:
+        """The template's context, made anew: a page made in a worker is not kept in the parent's memory."""
+        return self.inputs if self.make is None else self.make(**self.inputs)
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,13 @@ class EquipmentPiece:
     name: str
     exercises: tuple[Exercise, ...] = ()
 
+    @cached_property
+    def digest(self) -> bytes:
+        """All the piece's page is made from: its slug, its name and its exercises' digests."""
+        exercises = tuple(map(attrgetter("digest"), self.exercises))
+        made_from = json.dumps((self.slug, self.name)).encode() + b"".join(exercises)
+        return hashlib.blake2b(made_from, digest_size=16).digest() if all(exercises) else b""
+
 
 @path_of.register
 def _(target: EquipmentPiece) -> str:
@@ -157,38 +178,3 @@ def script_json(data: object) -> str:
 def frozen_context(**context: Any) -> Mapping[str, Any]:
     """A page's template context, read-only."""
     return MappingProxyType(context)
-
-
-class LazyContext(Mapping[str, Any]):
-    """A page's context, made the first time it is read. A big guide's pages are keyed and rendered in worker
-    processes (see render.py), so the context of each exercise page, and of the pages made from every
-    exercise, is made there: by one core of several, and not kept in the parent, whose memory every worker
-    shares.
-
-    `made_from` gives what `make` makes the context from, all of it: the page is keyed by that instead (see
-    render_folder.PageKeys), which is cheaper to fingerprint than what is made from it, and a page whose key did
-    not change never has its context made. (`make` is code, which the program's version stands for.)
-    """
-
-    def __init__(self, make: Callable[[], Mapping[str, Any]], made_from: Callable[[], tuple]) -> None:
-        self._make = make
-        self.made_from = made_from
-        self._context: Mapping[str, Any] | None = None
-
-    def _made(self) -> Mapping[str, Any]:
-        if self._context is None:
-            self._context = self._make()
-        return self._context
-
-    def release(self) -> None:
-        """Drop the context made, to be made again if it is read again: a worker that has written the page."""
-        self._context = None
-
-    def __getitem__(self, key: str) -> Any:
-        return self._made()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._made())
-
-    def __len__(self) -> int:
-        return len(self._made())

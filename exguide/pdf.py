@@ -192,7 +192,7 @@ def _too_long(routine, workdir: Path) -> dict[str, bytes]:
 
 def _with_sheet(page: Page, **changes) -> Page:
     """The page with its print sheet changed."""
-    return replace(page, context=frozen_context(**{**page.context, "sheet": replace(page.context["sheet"], **changes)}))
+    return replace(page, inputs=frozen_context(**{**page.inputs, "sheet": replace(page.inputs["sheet"], **changes)}))
 
 
 def _public_links(html: str, page_url: str | None) -> str:

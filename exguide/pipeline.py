@@ -26,9 +26,10 @@ from .plan import plan_site, sheet_warnings
 from .problems import ContentError, Problem
 from .read_ahead import read_in_workers
 from .search import KeptWeights, SearchIndex
-from .render import SiteRenderer, make_environment
-from .render_folder import FolderJob, FolderResult, page_keys, record_output, render_into_folder
+from .render import PageKeys, SiteRenderer, make_environment
+from .render_folder import FolderJob, FolderResult, record_output, render_into_folder
 from .sources import SourceReader
+from .templates import TemplateDigests
 from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
 from .staging import StagedOutput
 from .write import FileData
@@ -68,7 +69,7 @@ class Builder:
         self._all_checked = False  # whether every content file was found safe to read, so that changes suffice
         self._read_digests: dict[Path, bytes] = {}  # of the files the last plan read, once its reader is gone
         self._search_weights: KeptWeights | None = None  # for a build: those an earlier one left, and its own
-        self._search_index: SearchIndex | None = None  # for a build: the one it brings up to date and keeps
+        self._search_index = SearchIndex()  # brought up to date by each plan (a build takes the last build's)
 
     def _plan(self, workers: int = 1, every_file: bool = True, carryover: Carryover | None = None,
               unread: Collection[Path] = ()) -> tuple[Guide, SitePlan]:
@@ -197,7 +198,7 @@ class Builder:
         try:
             _, plan = self._plan_every_file(carryover, files_checked)
         finally:
-            self._search_weights = self._search_index = None
+            self._search_weights = None
         if listed is not None:
             inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
         else:
@@ -246,8 +247,8 @@ class Builder:
                 output.staging, static.path, (data,), digest_bytes(data), kept.get(static.path), made.written)
             if static.path not in kept or kept[static.path].key != record.key:
                 made.rendered.append(static.path)
-        self._print(plan, list(zip(printed, page_keys(printed, make_environment(template_dir), template_dir))), kept,
-                    output, made)
+        keys = PageKeys(TemplateDigests(make_environment(template_dir), template_dir))
+        self._print(plan, [(page, keys.key(page)) for page in printed], kept, output, made)
         return made
 
     def _printed(self, page: Page) -> bool:

@@ -18,11 +18,11 @@ from .lists import BookletSection, CustomRoutineEntry, ExerciseRow, LinkPlaces, 
     exercise_filters
 from .model import Exercise, Guide, GroupListing, Routine
 from .paths import BOOKLET, CUSTOM_ROUTINE, CUSTOM_ROUTINE_DATA, EQUIPMENT_INDEX, EXERCISE_INDEX, HOME, \
-    MUSCLES_INDEX, PDF_PAPERS, ROUTINE_TEMPLATE, SEARCH, EquipmentPiece, LazyContext, Page, SitePlan, StaticFile, \
+    MUSCLES_INDEX, PDF_PAPERS, ROUTINE_TEMPLATE, SEARCH, EquipmentPiece, Page, SitePlan, StaticFile, \
     frozen_context, path_of, pdf_path, public_url, script_json
 from .problems import ContentError, Problem
 from .schema import GuideConfig, editor_schemas
-from .search import DOCUMENTS_PER_SHARD, KeptWeights, Postings, SearchIndex, shard_script_json, term_script_json
+from .search import DOCUMENTS_PER_SHARD, KeptWeights, SearchIndex, TermShard, shard_script_json
 from .sheet import custom_routine_layout, plan_sheet
 
 
@@ -105,31 +105,27 @@ def _search_index_pages(guide: Guide, memo: Memo, workers: int, kept: KeptWeight
     whole index was made again (0.5 s of serve's 0.6 s rebuild on the free-exercise-db guide of 10,000).
     Each shard's page is found again in the memo while its entries are equal, so that an edit re-renders
     only the shards it touches."""
-    if index is None:
-        index = memo.get((SearchIndex,), SearchIndex)  # kept from build to build while the memo is
+    index = index if index is not None else SearchIndex()
     in_slug_order = memo.get((_search_index_pages, guide.exercises),
                              lambda: tuple(sorted(guide.exercises, key=attrgetter("slug"))))
     index.update(in_slug_order, _exercise_links(guide, SEARCH, memo), workers, kept)
     return [
-        *(memo.get((SearchIndex, "terms", shard, entries), lambda: _terms_page(shard, entries, memo))
+        *(memo.get((SearchIndex, "terms", shard, entries), lambda: Page(
+            f"assets/search/terms-{shard}.js", "search-shard.js",
+            frozen_context(shard=shard, entries=TermShard(entries, index.term_digests[shard])), _terms_context))
           for shard, entries in index.terms.items()),
-        *(memo.get((SearchIndex, "docs", number, entries), lambda: Page(
-            f"assets/search/docs-{number}.js", "search-shard.js",
-            frozen_context(kind="docs", shard=str(number), data=script_json(entries))))
-          for number, entries in index.documents.items()),
+        *(memo.get((SearchIndex, "docs", number, data), lambda: Page(
+            f"assets/search/docs-{number}.js", "search-shard.js", frozen_context(kind="docs", shard=str(number),
+                                                                                 data=data)))
+          for number, data in index.documents.items()),
     ]
 
 
-def _terms_page(shard: str, entries: dict[str, Postings], memo: Memo) -> Page:
-    """A shard of the index's terms, keyed by its postings: the text of them all, half a million at 10,000
-    exercises, was made in every build only to find the one or two shards an edit changed. The text of each
-    term is kept while its postings are the same object (in serve, where a big shard's took 10 ms a save)."""
-    def each_term(terms: list[str], postings: list[Postings]) -> tuple[str, ...]:
-        return memo.each((_terms_page, shard), term_script_json, (terms, postings))
-
-    return Page(f"assets/search/terms-{shard}.js", "search-shard.js", LazyContext(
-        lambda: frozen_context(kind="terms", shard=shard, data=shard_script_json(entries, each_term)),
-        lambda: ("terms", shard, entries)))
+def _terms_context(shard: str, entries: TermShard) -> Mapping[str, Any]:
+    """A shard of the index's terms, made into text only when its postings changed: the text of them all,
+    half a million at 10,000 exercises, was made in every build only to find the one or two shards an edit
+    changed."""
+    return frozen_context(kind="terms", shard=shard, data=shard_script_json(entries.terms))
 
 
 def _exercise_links(guide: Guide, from_path: str, memo: Memo) -> dict[str, str]:
@@ -183,10 +179,8 @@ def _booklet(guide: Guide, links: Mapping[str, str], memo: Memo) -> Page:
     sections_by_source = memo.each("booklet links", lambda e: (e.source.as_posix(), f"{BOOKLET}#exercise-{e.slug}"),
                                    (guide.exercises,))
     booklet_links = memo.same("booklet links", MappingProxyType({**links, **dict(sections_by_source)}))
-    return Page(BOOKLET, "print.html", LazyContext(lambda: frozen_context(
-        site=guide.config, guide=guide, sections=memo.each(
-            _booklet, BookletSection, (guide.exercises, _body_links(guide.exercises, booklet_links, memo, BOOKLET)))),
-        made_from=lambda: (guide, booklet_links)))
+    return Page(BOOKLET, "print.html", frozen_context(site=guide.config, guide=guide, sections=memo.each(
+        _booklet, BookletSection, (guide.exercises, _body_links(guide.exercises, booklet_links, memo, BOOKLET)))))
 
 
 def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple[Page, ...]:
@@ -247,20 +241,22 @@ def _narrowed(targets: tuple[tuple[str, ...], ...], links: Mapping[str, str], me
 
 def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
                    routines: tuple[Routine, ...], links: LinkPlaces) -> Page:
-    def context() -> Mapping[str, Any]:
-        body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), links.paths)
-        return frozen_context(
-            site=site, exercise=exercise, body_html=body, routines=routines,
-            structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
-            map_states=map_states(exercise), previous=previous, next=following,
-        )
+    # The body's links, as the places of what they lead to, not all of `links`: an exercise added does not
+    # make every page again. (A build that is the only one narrows nothing ahead, see _body_links.)
+    places = tuple((target, links.paths[target]) for target in exercise.links if target in links.paths)
+    return Page(path_of(exercise), "exercise.html", frozen_context(
+        site=site, exercise=exercise, previous=previous, following=following, routines=routines, links=places),
+        _exercise_context)
 
-    def made_from() -> tuple:
-        # The body's links, as the places of what they lead to, not all of `links`: an exercise added does not
-        # make every page again. (A build that is the only one narrows nothing ahead, see _body_links.)
-        places = tuple(map(links.paths.get, link_targets(exercise.body_html, exercise.source.as_posix())))
-        return site, exercise, previous, following, routines, places
-    return Page(path_of(exercise), "exercise.html", LazyContext(context, made_from))
+
+def _exercise_context(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
+                      routines: tuple[Routine, ...], links: tuple[tuple[str, str], ...]) -> Mapping[str, Any]:
+    body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), dict(links))
+    return frozen_context(
+        site=site, exercise=exercise, body_html=body, routines=routines,
+        structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
+        map_states=map_states(exercise), previous=previous, next=following,
+    )
 
 
 def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
@@ -292,13 +288,10 @@ def _unfit_sheet_warning(routine_source: Path) -> Problem:
 def _custom_routine_data(guide: Guide, memo: Memo) -> Page:
     """exercises-data.js: each exercise's entry (see CustomRoutineEntry), by slug, and the sheet's sizes."""
     slugs = _slugs(guide, memo)
-
-    def context() -> Mapping[str, Any]:
-        entries = memo.each(CustomRoutineEntry, CustomRoutineEntry, (guide.exercises,))
-        by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
-        return frozen_context(entries=tuple(map(entries.__getitem__, by_slug)),
-                              layout=script_json(custom_routine_layout()))
-    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", LazyContext(context, lambda: (guide.exercises,)))
+    entries = memo.each(CustomRoutineEntry, CustomRoutineEntry, (guide.exercises,))
+    by_slug = memo.get((_custom_routine_data, slugs), lambda: sorted(range(len(slugs)), key=slugs.__getitem__))
+    return Page(CUSTOM_ROUTINE_DATA, "exercises-data.js", frozen_context(
+        entries=tuple(map(entries.__getitem__, by_slug)), layout=script_json(custom_routine_layout())))
 
 
 def _slugs(guide: Guide, memo: Memo) -> tuple[str, ...]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 import traceback
 from collections import Counter
-from itertools import chain, compress, repeat
-from operator import attrgetter
+from dataclasses import dataclass, field
+from itertools import chain
+from operator import add, attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -14,8 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from .blocks import FolderBlocks, MemoryBlocks, StoredBlocks, unkept_blocks
-from .cache import Memo
-from .fingerprint import Fingerprinter
+from .fingerprint import Fingerprinter, digest_bytes
 from .links import relative_url
 from .parallel import in_worker, run_shared, worker_count
 from .paths import PAGES, Page, SitePlan, equipment_piece, path_of, public_url
@@ -107,18 +107,15 @@ class SharedFragments:
 
 
 class SiteRenderer:
-    """Renders the pages of a plan. A page that is the same object as in the last build (see Memo), and
-    whose template with all it uses is unchanged, is not rendered again; nor is a block of a list of
-    `fragments` whose content is unchanged (see blocks.py)."""
+    """Renders the pages of a plan. A page whose key (see PageKeys) is the one it had in the last build is
+    not rendered again; nor is a block of a list of `fragments` whose content is unchanged (see blocks.py)."""
 
     def __init__(self, template_dir: Path, workers: int | None = None) -> None:
         self.template_dir = template_dir
         self.workers = workers  # processes for a first build (see worker_count)
         self.blocks = MemoryBlocks()
-        self.memo = Memo()
-        self.rendered = 0  # pages rendered by the last build
-        self._failed = False  # a build that stopped part way says nothing about which pages are gone
-        self._first = True
+        self.made = RenderedPages()  # the pages of the last build
+        self.rendered: list[str] = []  # the pages the last build rendered
         self._templates_digest = ""
         self.environment = make_environment(template_dir)
         self._templates = TemplateDigests(self.environment, template_dir)
@@ -130,68 +127,87 @@ class SiteRenderer:
             self.environment = make_environment(self.template_dir)
             self._templates = TemplateDigests(self.environment, self.template_dir)
             self._templates_digest = digest
-        self.memo.next_build(keep_all=self._failed)
-        self._failed = True
         # A first build renders every page: in one process per core for a big guide.
-        workers = worker_count(self.workers, len(plan.pages)) if self._first else 1
-        files, self.rendered = render_site(plan, self.template_dir, self.environment, self.blocks, self.memo,
-                                           self._templates, workers)
-        self._first = False
-        self.blocks.keep_only(files)
-        self._failed = False
+        workers = worker_count(self.workers, len(plan.pages)) if not self.made.files else 1
+        self.made, self.rendered = render_site(plan, self.template_dir, self.environment, self.blocks, self.made,
+                                               self._templates, workers)
+        self.blocks.keep_only(self.made.files)
+        files = dict(self.made.files)
+        files.update((static.path, static.source.read_bytes()) for static in plan.static_files)
         return files
 
 
+@dataclass(frozen=True)
+class RenderedPages:
+    """Pages as rendered, by site path, with the key each was rendered for."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    files: dict[str, FileData] = field(default_factory=dict)
+
+
 def render_site(plan: SitePlan, template_dir: Path, environment: jinja2.Environment | None = None,
-                blocks: MemoryBlocks | None = None, memo: Memo | None = None,
-                templates: TemplateDigests | None = None, workers: int = 1) -> tuple[dict[str, FileData], int]:
-    """Every output file of the plan, by its site path, and how many pages were rendered (not found in
-    `memo`); template mistakes are content errors. With `workers`, every page is rendered ahead in that
-    many processes: for a first build, which renders them all."""
+                blocks: MemoryBlocks | None = None, made: RenderedPages | None = None,
+                templates: TemplateDigests | None = None, workers: int = 1) -> tuple[RenderedPages, list[str]]:
+    """Each page of the plan, as `made` holds it (the last build) when its key is the same, else rendered;
+    and the paths rendered. Template mistakes are content errors. With `workers`, the pages are rendered in
+    that many processes: for a first build, which renders them all."""
     environment = environment or make_environment(template_dir)
     templates = templates or TemplateDigests(environment, template_dir)
-    memo = memo or Memo()
-    rendered = 0
-    # Each page's template with all it uses, as the same string object while it is unchanged: a page
-    # renders again when its template does, and only then.
-    versions = {name: memo.same((TemplateDigests, name), templates[name])
-                for name in set(map(attrgetter("template"), plan.pages))}
+    made = made or RenderedPages()
+    keys = PageKeys(templates)
+    page_keys = dict(zip(map(attrgetter("path"), plan.pages), keys.each(plan.pages)))
+    todo = [page for page in plan.pages if made.keys.get(page.path) != page_keys[page.path]]
 
-    page_versions = tuple(map(versions.__getitem__, map(attrgetter("template"), plan.pages)))
-    fingerprints = Fingerprinter()
-
-    def make(page: Page, version: str) -> FileData | Problem:
+    def make(page: Page) -> FileData | Problem:
         try:
-            return render_page(environment, page, page_blocks(blocks, page, fingerprints, templates))
+            return render_page(environment, page, page_blocks(blocks, page, keys.fingerprints, templates))
         except jinja2.TemplateSyntaxError:
             raise  # the same broken template would fail every page again
         except jinja2.TemplateError as error:
             return template_problem(error, template_dir)
 
-    def render(page: Page, version: str) -> FileData | Problem:
-        nonlocal rendered
-        rendered += 1
-        return ahead.pop(page.path) if page.path in ahead else make(page, version)
-
     try:
         if workers > 1:
-            _compile_ahead(environment, templates, versions)
-        ahead = _rendered_ahead(plan.pages, page_versions, make, blocks, workers) if workers > 1 else {}
-        made = memo.each(render_site, render, (plan.pages, page_versions))
+            _compile_ahead(environment, templates, {page.template for page in todo})
+        ahead = _rendered_ahead(tuple(todo), make, blocks, workers) if workers > 1 else {}
+        rendered = {page.path: ahead.pop(page.path) if page.path in ahead else make(page) for page in todo}
     except jinja2.TemplateSyntaxError as error:
         raise ContentError({template_problem(error, template_dir)}) from None
-    return _site_files(plan, made), rendered
-
-
-def _site_files(plan: SitePlan, made: Sequence[FileData | Problem]) -> dict[str, FileData]:
-    """The plan's pages as `made` (a ContentError if any is a problem) and its static files, by site path."""
-    problems = set(compress(made, map(isinstance, made, repeat(Problem))))
+    problems = {data for data in rendered.values() if isinstance(data, Problem)}
     if problems:
         raise ContentError(problems)
-    output = dict(zip(map(attrgetter("path"), plan.pages), made))
-    for static in plan.static_files:
-        output[static.path] = static.source.read_bytes()
-    return output
+    kept = made.files if made.files.keys() == page_keys.keys() else {
+        path: data for path, data in made.files.items() if path in page_keys}
+    return RenderedPages(page_keys, {**kept, **rendered}), list(rendered)
+
+
+class PageKeys:
+    """Each page's cache key: the digest of its template with all it uses, its path, how its context is made
+    and what from (see Page). One keyer serves one build, whose objects do not change (see Fingerprinter)."""
+
+    def __init__(self, templates: TemplateDigests, fingerprints: Fingerprinter | None = None) -> None:
+        self.templates = templates
+        self.fingerprints = fingerprints or Fingerprinter()
+
+    def key(self, page: Page) -> str:
+        """The digest of the page's template with all it uses, and the page's own (see `own`)."""
+        return self.templates[page.template] + self.own(page)
+
+    def each(self, pages: Sequence[Page]) -> list[str]:
+        """The key of each page (map, at the speed of C: serve keys ten thousand pages after each edit)."""
+        templates = {name: self.templates[name] for name in set(map(attrgetter("template"), pages))}
+        return list(map(add, map(templates.__getitem__, map(attrgetter("template"), pages)), map(self.own, pages)))
+
+    def own(self, page: Page) -> str:
+        """The digest of the page's path, how its context is made and its inputs, kept on the page: serve's
+        plan gives the very same Page while its inputs are the same objects (see Memo)."""
+        own = page.__dict__.get("_key")
+        if own is None:
+            make = f"{page.make.__module__}.{page.make.__qualname__}" if page.make is not None else ""
+            own = digest_bytes(b"%b\0%d\0%b\0" % (page.path.encode(), page.absolute_links, make.encode()),
+                               self.fingerprints.inputs_digest(page.inputs))
+            object.__setattr__(page, "_key", own)
+        return own
 
 
 def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, names: Iterable[str]) -> None:
@@ -205,16 +221,15 @@ def _compile_ahead(environment: jinja2.Environment, templates: TemplateDigests, 
             pass  # the page that uses it reports it, as when it was compiled as the page rendered
 
 
-def _rendered_ahead(pages: tuple[Page, ...], versions: tuple[str, ...],
-                    make: Callable[[Page, str], FileData | Problem], blocks: MemoryBlocks | None, workers: int
-                    ) -> dict[str, FileData | Problem]:
+def _rendered_ahead(pages: tuple[Page, ...], make: Callable[[Page], FileData | Problem], blocks: MemoryBlocks | None,
+                    workers: int) -> dict[str, FileData | Problem]:
     """Each page made by `make`, in `workers` processes. A page that keeps blocks for its next rendering (a
     list, see `fragments`) must be made in this process, which keeps them: the long pages, those of templates
     few pages use, are made here; a page that a worker made with blocks is left to be made here after."""
     pieces, long_pages = work_pieces(pages, workers)
 
     def work(piece: list[int]) -> list[tuple[str, FileData | Problem]]:
-        made = [(pages[index].path, make(pages[index], versions[index])) for index in piece]
+        made = [(pages[index].path, make(pages[index])) for index in piece]
         if not in_worker() or blocks is None:
             return made
         return [(path, data) for path, data in made if not blocks.keeps(path)]
@@ -231,7 +246,7 @@ def page_blocks(store: FolderBlocks | MemoryBlocks | None, page: Page, fingerpri
     """The blocks of the page's lists that the `store` keeps, for one rendering of it."""
     if store is None:
         return None
-    return StoredBlocks(store, page.path, (page.absolute_links, page.context.get("site")), fingerprints, templates)
+    return StoredBlocks(store, page.path, (page.absolute_links, page.inputs.get("site")), fingerprints, templates)
 
 
 def render_page(environment: jinja2.Environment, page: Page, blocks: StoredBlocks | None = None) -> FileData:
@@ -254,14 +269,15 @@ class _PageRendering:
 
     def __init__(self, environment: jinja2.Environment, page: Page, blocks: StoredBlocks | None) -> None:
         self.environment, self.page, self.blocks = environment, page, blocks
-        self.site = page.context.get("site")
+        self.context = page.context
+        self.site = self.context.get("site")
         self.spliced: list[list[bytes]] = []  # the lists of fragments, each placed at its mark once encoded
 
     def pieces(self) -> list[bytes]:
         page = self.page
         canonical = public_url(self.site, page.path) if self.site is not None else None
         template = self.environment.get_template(page.template)
-        text = template.render(page.context, url=self.url, page_path=page.path, fragments=self.fragments,
+        text = template.render(self.context, url=self.url, page_path=page.path, fragments=self.fragments,
                                canonical=canonical).encode("utf-8")
         if self.blocks is not None:
             self.blocks.save()

@@ -14,11 +14,11 @@ from typing import Callable, Mapping, Sequence
 import jinja2
 
 from .blocks import FolderBlocks
-from .fingerprint import Fingerprinter, digest_bytes
+from .fingerprint import digest_bytes
 from .parallel import run_shared
-from .paths import LazyContext, Page
+from .paths import Page
 from .problems import ContentError, Problem
-from .render import make_environment, page_blocks, render_page_pieces, template_problem, work_pieces
+from .render import PageKeys, make_environment, page_blocks, render_page_pieces, template_problem, work_pieces
 from .store import OutputRecord
 from .templates import TemplateDigests
 from .staging import stage_file
@@ -27,8 +27,7 @@ from .staging import stage_file
 @dataclass(frozen=True)
 class FolderJob:
     """Pages to render into a staging folder (or, without one, only to find their problems), with what the
-    output folder already holds. Each worker keys its own pages (see `PageKeys`): keying ten thousand pages
-    is a walk of the whole guide, which the parent would otherwise do alone before any worker starts."""
+    output folder already holds. Each worker keys its own pages (see `PageKeys`), beside rendering them."""
 
     pages: tuple[Page, ...]
     kept: Mapping[str, OutputRecord]  # files of the output folder still as the last build wrote them
@@ -84,13 +83,11 @@ def _render_pieces(indices: list[int]) -> FolderResult:
     for index in indices:
         page = job.pages[index]
         _render_into(result, job, environment, page, keys)
-        if isinstance(page.context, LazyContext):
-            page.context.release()  # made to key or render the page: this process does not need it again
     return result
 
 
 def _render_into(result: FolderResult, job: FolderJob, environment: jinja2.Environment, page: Page,
-                 keys: "PageKeys") -> None:
+                 keys: PageKeys) -> None:
     """One page of `_render_pieces`: kept when its key is the kept file's, else rendered and staged."""
     key = keys.key(page) if job.staging is not None else ""
     kept = job.kept.get(page.path)
@@ -121,7 +118,7 @@ def record_output(staging: Path, site_path: str, data: Sequence[bytes], key: str
 
 
 def _fits(page: Page) -> bool:
-    sheet = page.context.get("sheet")
+    sheet = page.inputs.get("sheet")  # a routine's page, made from its sheet
     return sheet.fits if sheet is not None else True
 
 
@@ -140,27 +137,7 @@ def _worker_environment(template_dir: Path, digest: str, compiled: Path | None =
 _keys: list = [None, None]  # the job whose pages this process keys, and its PageKeys
 
 
-def _job_keys(job: FolderJob, environment: jinja2.Environment) -> "PageKeys":
+def _job_keys(job: FolderJob, environment: jinja2.Environment) -> PageKeys:
     if _keys[0] is not job:
-        _keys[:] = job, PageKeys(environment, job.template_dir)
+        _keys[:] = job, PageKeys(TemplateDigests(environment, job.template_dir))
     return _keys[1]
-
-
-class PageKeys:
-    """Each page's cache key: the digest of its template with all it uses, its path and its context (or what a
-    LazyContext is made from). One keyer serves one build, whose objects do not change (see Fingerprinter)."""
-
-    def __init__(self, environment: jinja2.Environment, template_dir: Path,
-                 fingerprints: Fingerprinter | None = None) -> None:
-        self.templates = TemplateDigests(environment, template_dir)
-        self.fingerprints = fingerprints or Fingerprinter()
-
-    def key(self, page: Page) -> str:
-        context = page.context
-        made_from = ("made from", context.made_from()) if isinstance(context, LazyContext) else context
-        return self.fingerprints.fingerprint(self.templates[page.template], page.path, page.absolute_links, made_from)
-
-
-def page_keys(pages: Sequence[Page], environment: jinja2.Environment, template_dir: Path) -> tuple[str, ...]:
-    """Each page's cache key (see PageKeys)."""
-    return tuple(map(PageKeys(environment, template_dir).key, pages))

@@ -14,14 +14,16 @@ from array import array
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
 from collections import Counter, defaultdict
 from itertools import chain, compress
 from operator import is_not
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from .body import plain_text
 from .model import Exercise
 from .parallel import in_worker, run_shared
+from .paths import script_json
 
 DOCUMENTS_PER_SHARD = 500
 WEIGHTS = {"title": 10, "muscle": 6, "summary": 3}  # for each time a word is there; in the body, 1
@@ -138,16 +140,29 @@ Postings = array  # document, weight, document, weight… in document order: a m
 POSTING = "i" if array("i").itemsize >= 4 else "l"
 
 
-def shard_script_json(entries: dict[str, Postings],
-                      each_term: Callable[[list[str], list[Postings]], Iterable[str]] | None = None) -> str:
+def shard_script_json(entries: dict[str, Postings]) -> str:
     """A shard's terms and their postings as the browser reads them, {term: [[document, weight], …]}: the
     text `json.dumps` makes of that with sorted keys, written out directly: half a million postings at
     10,000 exercises, made into lists to be encoded, took most of a second. (Terms are letters and digits,
-    so nothing in it needs escaping for a script.) `each_term`: `term_script_json` of each term and its
-    postings, from a caller that keeps them (serve: one edit changes a few terms of a shard)."""
+    so nothing in it needs escaping for a script.)"""
     terms = sorted(entries)
-    postings = list(map(entries.__getitem__, terms))
-    return "{" + ", ".join(each_term(terms, postings) if each_term else map(term_script_json, terms, postings)) + "}"
+    return "{" + ", ".join(map(term_script_json, terms, map(entries.__getitem__, terms))) + "}"
+
+
+@dataclass(frozen=True, eq=False)
+class TermShard:
+    """A shard of the index's terms with its digest, which the index keeps as it changes: a page input."""
+
+    terms: dict[str, Postings]
+    digest: bytes
+
+
+def shard_digest(entries: dict[str, Postings]) -> bytes:
+    """The digest of a shard's terms and postings (in this machine's byte order, as the cache is this machine's)."""
+    digest = hashlib.blake2b(json.dumps(list(entries)).encode(), digest_size=16)
+    for postings in entries.values():
+        digest.update(postings)
+    return digest.digest()
 
 
 def term_script_json(term: str, postings: Postings) -> str:
@@ -181,7 +196,8 @@ class SearchIndex:
         self.exercises: tuple[Exercise, ...] = ()
         self.weights: tuple[Weights | None, ...] = ()  # each exercise's terms, in the same order; None: not kept
         self.terms: dict[str, dict[str, Postings]] = {}  # shard → term → postings, both in sorted order
-        self.documents: dict[int, list[dict]] = {}
+        self.term_digests: dict[str, bytes] = {}  # shard → shard_digest of its terms
+        self.documents: dict[int, str] = {}  # each shard of documents as the script's data
 
     def __getstate__(self) -> dict:
         """The index as pickle keeps it, for a build in another process (see carryover.KeptExercises): without
@@ -208,6 +224,7 @@ class SearchIndex:
             known.update(zip(map(id, unknown), made))
             weights = tuple(map(known.__getitem__, map(id, exercises)))
             self.terms, self.documents = search_index(exercises, links, weights)
+            self.term_digests = {name: shard_digest(entries) for name, entries in self.terms.items()}
         elif changed:
             edited = list(self.weights)
             for number in changed:
@@ -242,16 +259,19 @@ class SearchIndex:
         for name, entries in touched.items():
             terms[name] = {term: postings for term, postings in sorted(entries.items()) if postings}
         self.terms = {name: terms[name] for name in sorted(terms) if terms[name]}
+        self.term_digests = {name: shard_digest(self.terms[name]) if name in touched else self.term_digests[name]
+                             for name in self.terms}
         documents = dict(self.documents)
         for number in {number // DOCUMENTS_PER_SHARD for number in changed}:
             documents[number] = _documents(exercises, links, number)
         self.documents = documents
 
 
-def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: int) -> list[dict]:
+def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: int) -> str:
+    """A shard of documents as the script's data."""
     start = shard * DOCUMENTS_PER_SHARD
-    return [{"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary}
-            for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]]
+    return script_json([{"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary}
+                        for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]])
 
 
 def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights: tuple[Weights, ...] | None = None

@@ -11,6 +11,7 @@ from typing import Callable
 import pytest
 
 from conftest import PROJECT_DIR, make_guide
+from exguide.paths import equipment_slug
 from exguide.pipeline import Builder, BuildOptions
 from exguide.problems import ContentError
 from exguide.write import Pieces
@@ -37,7 +38,7 @@ def test_edits_rebuild_to_the_same_bytes_as_a_clean_build(tmp_path):
     builder = Builder(options(tmp_path, templates))
     builder.render()
     assert builder.render().files == Builder(options(tmp_path, templates)).render().files
-    assert builder.pages.rendered == 0  # nothing changed, nothing rendered again
+    assert builder.pages.rendered == []  # nothing changed, nothing rendered again
 
     edits = [
         (tmp_path / "content/exercises/calf-raise.md", "title: Calf raise", "title: Calf raise on a step"),
@@ -172,38 +173,29 @@ def test_the_search_index_patched_for_edits_equals_one_made_afresh():
         assert (index.terms, index.documents) == search_index(tuple(exercises), links)
 
 
-def test_a_rebuild_told_of_one_edit_makes_that_exercise_and_its_pages_only(tmp_path, monkeypatch):
-    """Lists of every exercise are compared as lists (Memo.each): one edit remakes one row of each."""
-    from exguide import cache
+def test_a_rebuild_told_of_one_edit_renders_the_pages_that_show_that_exercise_only(tmp_path):
+    """Pages are keyed by the digests of what they are made from: an edit of one exercise's steps renders the
+    pages that show it (its own, its neighbours', its routine's, the lists it is in) and the search shard of
+    the word it adds, and no other page."""
     content = make_guide(tmp_path)
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
     builder.render(changes=())
-    builder.render(changes=None)  # nothing changed: lists kept inside pages found again are not asked for
-    made: dict[str, int] = {}
-    real_each = cache.Memo.each
-
-    def counting_each(self, name, make, columns, shared=()):
-        def counted(*row):
-            parts = name if isinstance(name, tuple) else (name,)
-            label = "/".join(getattr(part, "__name__", str(part)) for part in parts)
-            made[label] = made.get(label, 0) + 1
-            return make(*row)
-        return real_each(self, name, counted, columns, shared)
-    monkeypatch.setattr(cache.Memo, "each", counting_each)
     exercise = content / "exercises/calf-raise.md"
     exercise.write_text(exercise.read_text().replace("3. Lower slowly.", "3. Lower *very* slowly."))
-    site = builder.render(changes=[str(exercise.absolute())])
-    pages = made.pop("render_site")
-    # Its own page, its two neighbours' (they link to it by title) and those of the exercises in its routine.
-    assert 3 <= made.pop("_exercise_pages") <= 3 + len(builder.memo.last("routines", ())[0].items)
-    assert made == {"_load_markdown/ExerciseMeta": 1, "drafts": 1, "_build_exercises/images": 1, "_build_exercises": 1,
-                    "site_paths": 1, "ExerciseRow": 1, "_booklet": 1, "booklet links": 1, "CustomRoutineEntry": 1,
-                    "_exercise_links/search/index.html": 1,
-                    "_body_links/targets": 1, "_narrowed/pages": 1, "_narrowed/print/index.html": 1,
-                    "_routine_links/targets": 1, "_narrowed/routines": 1,  # the routine that has it
-                    "_equipment_pages": 1,
-                    "_terms_page/ve": 1}  # the search term "very", not the other terms of its shard
-    assert pages < len(site.files) / 3  # its page, the lists that show it, the booklet, search shards
+    guide = builder.render(changes=[str(exercise.absolute())]).guide
+    slugs = [e.slug for e in guide.exercises]
+    place = slugs.index("calf-raise")
+    edited = guide.exercises[place]
+    routines = guide.routines_by_exercise["calf-raise"]
+    # Its neighbours link to it by title; the exercises of its routine list the routine, which changed with it.
+    shown_by = {f"exercises/{slug}/index.html" for slug in slugs[max(place - 1, 0):place + 2]} | {
+        f"exercises/{item.exercise.slug}/index.html" for routine in routines for item in routine.items} | {
+        f"routines/{routine.slug}/index.html" for routine in routines} | {
+        f"muscles/{group.slug}/index.html" for group in (*edited.primary_groups, *edited.secondary_groups)} | {
+        f"equipment/{equipment_slug(name)}/index.html" for name in edited.equipment or ["none"]}
+    lists = {"index.html", "exercises/index.html", "muscles/index.html", "print/index.html",
+             "assets/exercises-data.js"}
+    assert set(builder.pages.rendered) == shown_by | lists | {"assets/search/terms-ve.js"}
 
 
 def test_memo_each_remakes_the_rows_whose_objects_changed():
@@ -356,7 +348,7 @@ def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown
     template.write_text(template.read_text().replace("<h1>", '<h1 class="title">', 1))
     site = builder.render(changes=[str(template.absolute())])
     assert b'<h1 class="title">' in site.files["exercises/calf-raise/index.html"]
-    assert builder.pages.rendered == sum(path.startswith("exercises/") and path != "exercises/index.html"
+    assert len(builder.pages.rendered) == sum(path.startswith("exercises/") and path != "exercises/index.html"
                                          for path in site.files)  # the pages of that template, no others
     card = templates / "exercise-card.html"  # a fragment of the lists: their kept blocks are made again
     card.write_text(card.read_text().replace("<p>{{ exercise.summary }}", '<p class="summary">{{ exercise.summary }}'))
@@ -421,10 +413,10 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
         builder.render(changes=())
         if read_all_first:  # serve's watcher, at its first quiet moment
             builder.render(changes=None)
-            assert builder.pages.rendered == 0
+            assert builder.pages.rendered == []
         exercise.write_text(exercise.read_text() + f"\nEdited {read_all_first}.\n")
         builder.render(changes=[str(exercise)])
-        return builder.pages.rendered
+        return len(builder.pages.rendered)
 
     assert rendered_by_an_edit(read_all_first=True) == rendered_by_an_edit(read_all_first=False) < 20
 
@@ -604,16 +596,16 @@ _EDITS = [_add_exercise, _delete_exercise, _rename_exercise, _retitle_exercise, 
           _change_routine, _change_guide, _change_muscles_file, _change_template, _add_image]
 
 
-def test_every_page_that_says_what_its_context_is_made_from_says_all_of_it(tmp_path):
-    """A page with a LazyContext is keyed by what it says its context is made from (see render_folder.PageKeys),
-    never by the context itself. Over edits of every kind, the same `made_from` must give the same context: a
-    page kind whose `made_from` leaves something out would serve stale pages from the command line."""
+def test_every_page_is_keyed_by_all_its_context_is_made_from(tmp_path):
+    """A page is keyed by the digests of its inputs (see Page), never by its context. Its `make` is a function
+    of its module, with no closure: it sees the inputs and nothing else. And over edits of every kind, the same
+    inputs' digest gives the same context: an input whose digest leaves part of it out (a `digest` that an
+    object carries) would serve stale pages."""
     import random
     import sys
 
     from exguide.assemble import load_guide
-    from exguide.fingerprint import fingerprint
-    from exguide.paths import LazyContext
+    from exguide.fingerprint import Fingerprinter, fingerprint
     from exguide.plan import plan_site
 
     sys.path.insert(0, str(PROJECT_DIR / "bench"))
@@ -622,15 +614,16 @@ def test_every_page_that_says_what_its_context_is_made_from_says_all_of_it(tmp_p
     content = generate_guide(tmp_path, 40, routines=3)
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT_DIR / "templates", templates)
-    contexts: dict[tuple[str, str], str] = {}  # (page, fingerprint of what it is made from) → of its context
+    contexts: dict[tuple[str, bytes], str] = {}  # (page, digest of its inputs) → fingerprint of its context
     rng, checked = random.Random(4), 0
     for edit in (None, *_EDITS, *_EDITS):
         if edit is not None:
             edit(content, templates, rng)
         for page in plan_site(load_guide(content), templates / "assets").pages:
-            if isinstance(page.context, LazyContext):
-                made_from = fingerprint(page.context.made_from())
-                context = fingerprint(dict(page.context))
-                assert contexts.setdefault((page.path, made_from), context) == context, (page.path, edit)
-                checked += 1
+            if page.make is not None:
+                assert page.make.__closure__ is None and "<locals>" not in page.make.__qualname__, page.path
+            inputs = Fingerprinter().inputs_digest(page.inputs)
+            context = fingerprint(dict(page.context))
+            assert contexts.setdefault((page.path, inputs), context) == context, (page.path, edit)
+            checked += 1
     assert checked > 40 * (2 * len(_EDITS) + 1)
