@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from array import array
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
 from operator import attrgetter
 from pathlib import PurePath
 from typing import Any
@@ -189,17 +186,6 @@ def _learn_shape(kind: type) -> tuple[bytes, tuple[tuple[str, bytes], ...] | Non
     fields = None if names is None else tuple((name, b"str:%d:" % len(name.encode()) + name.encode()) for name in names)
     shape = _OBJECT_SHAPES[kind] = f"{kind.__module__}.{kind.__qualname__}".encode(), fields
     return shape
-
-
-@dataclass(frozen=True, eq=False)
-class Names:
-    """Names or slugs (ten thousand of a guide's), with their digest, made at the speed of C: a page input."""
-
-    names: tuple[str, ...]
-
-    @cached_property
-    def digest(self) -> bytes:
-        return hashlib.blake2b(json.dumps(self.names).encode(), digest_size=DIGEST_SIZE).digest()
 
 
 def fingerprint(*values: Any) -> str:

@@ -353,9 +353,6 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-EDITOR_SCHEMAS = ("exercise", "guide", "muscles", "routine")  # the kinds `editor_schemas` gives, in order
-
-
 def editor_schemas(muscle_names: list[str], exercise_slugs: list[str]) -> dict[str, dict]:
     """JSON Schemas of every content file, with the guide's own muscle names and exercise slugs,
     for editors to complete and check front matter while it is typed."""
