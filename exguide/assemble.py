@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter, is_, is_not, itemgetter, not_
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -22,7 +22,8 @@ from .fingerprint import Fingerprinter
 from .links import link_targets
 from .cache import Memo
 from .carryover import Carryover
-from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, group_listings
+from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, digest_of, \
+    group_listings
 from .muscles import MuscleCatalogue, build_catalogue
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
@@ -88,14 +89,12 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     order = _in_order(exercises, memo)
     if carryover is not None:
         carryover.leave(catalogue, content_dir / "muscles.yaml", images, order, reader.digests())
-    introduction_html = renderer.render(config.introduction or "").html
-    routines_in_order = memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug))))
     return memo.same("guide", Guide(
-        config=config, introduction_html=introduction_html, groups=catalogue.groups, exercises=order,
-        routines=routines_in_order, listings=_listings(catalogue.groups, order, memo), static_files=images,
-        content_dir=content_dir, muscle_names=catalogue.names,
-        digest=Fingerprinter().digest((config, introduction_html, catalogue.groups, routines_in_order, images,
-                                       content_dir, catalogue.names)) + b"".join(map(attrgetter("digest"), order)),
+        config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
+        exercises=order,
+        routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
+        listings=_listings(catalogue.groups, order, memo), static_files=images, content_dir=content_dir,
+        muscle_names=catalogue.names,
     ))
 
 
@@ -368,7 +367,6 @@ def _build_routines(documents, exercises: dict[str, Exercise], renderer: BodyRen
     return list(routines.values())
 
 
-def _made_from(document: SourceDocument, exercises: Iterable[Exercise]) -> bytes:
+def _made_from(document: SourceDocument, exercises: tuple[Exercise, ...]) -> bytes:
     """The digest of a routine's file (its path and bytes) and of the exercises it lists."""
-    made_from = b"%b\0%b" % (os.fsencode(document.path), document.digest)
-    return hashlib.blake2b(made_from + b"".join(map(attrgetter("digest"), exercises)), digest_size=16).digest()
+    return digest_of(b"%b\0%b" % (os.fsencode(document.path), document.digest), exercises)

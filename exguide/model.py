@@ -115,13 +115,8 @@ class GroupListing:
 
     @cached_property
     def digest(self) -> bytes:
-        """All the listing is made from: its group, and the digests of its exercises."""
-        primary, secondary = (tuple(map(attrgetter("digest"), listed)) for listed in (self.primary, self.secondary))
-        if not all(primary) or not all(secondary):
-            return b""  # exercises made without their digest (by a test): fingerprinted by their fields
-        group = Fingerprinter().digest(self.group)
-        made_from = b"%b%d:%b%b" % (group, len(primary), b"".join(primary), b"".join(secondary))
-        return hashlib.blake2b(made_from, digest_size=16).digest()
+        """All the listing is made from: its group, and its exercises."""
+        return digest_of(Fingerprinter().digest(self.group), self.primary, self.secondary)
 
     @property
     def is_worked(self) -> bool:
@@ -139,7 +134,14 @@ class Guide:
     static_files: tuple[Path, ...] = ()
     content_dir: Path = Path("content")
     muscle_names: tuple[str, ...] = ()  # every name an exercise may use for a muscle or group
-    digest: bytes = field(default=b"", compare=False, repr=False)  # of all it is made from (see assemble.py)
+
+    @cached_property
+    def digest(self) -> bytes:
+        """All the guide is made from: its settings, groups and pictures, its exercises and routines (the
+        listings are made of the groups and the exercises)."""
+        settings = (self.config, self.introduction_html, self.groups, self.static_files, self.content_dir,
+                    self.muscle_names)
+        return digest_of(Fingerprinter().digest(settings), self.exercises, self.routines)
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:
@@ -155,6 +157,16 @@ class Guide:
             for slug in dict.fromkeys(item.exercise.slug for item in routine.items):
                 index.setdefault(slug, []).append(routine)
         return {slug: tuple(routines) for slug, routines in index.items()}
+
+
+def digest_of(head: bytes, *lists: tuple) -> bytes:
+    """The digest of `head` and of each list's items (exercises, routines) by the digests they carry; b""
+    when an item carries none (one a test made), for it to be fingerprinted by its fields instead."""
+    digests = [tuple(map(attrgetter("digest"), items)) for items in lists]
+    if not all(map(all, digests)):
+        return b""
+    made_from = head + b"".join(b"%d:%b" % (len(listed), b"".join(listed)) for listed in digests)
+    return hashlib.blake2b(made_from, digest_size=16).digest()
 
 
 def group_listings(groups: tuple[MuscleGroup, ...], exercises: tuple[Exercise, ...]) -> tuple[GroupListing, ...]:

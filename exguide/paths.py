@@ -7,7 +7,6 @@ muscle group, a routine, a piece of equipment, or one of the `pages` there is on
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property, singledispatch
@@ -19,7 +18,7 @@ from typing import Any, Callable, Mapping
 from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
 
-from .model import Exercise, MuscleGroup, Routine
+from .model import Exercise, MuscleGroup, Routine, digest_of
 from .schema import GuideConfig
 
 
@@ -127,10 +126,8 @@ class EquipmentPiece:
 
     @cached_property
     def digest(self) -> bytes:
-        """All the piece's page is made from: its slug, its name and its exercises' digests."""
-        exercises = tuple(map(attrgetter("digest"), self.exercises))
-        made_from = json.dumps((self.slug, self.name)).encode() + b"".join(exercises)
-        return hashlib.blake2b(made_from, digest_size=16).digest() if all(exercises) else b""
+        """All the piece's page is made from: its slug, its name and its exercises."""
+        return digest_of(json.dumps((self.slug, self.name)).encode(), self.exercises)
 
 
 @path_of.register
