@@ -19,8 +19,7 @@ from typing import Callable
 import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.preprocessors import HtmlBlockPreprocessor
-from markdown.treeprocessors import InlineProcessor
-from markdown.util import Registry
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 CHECKED_WITH = "3.11"  # the Python-Markdown version whose parts were read
 EXTENSIONS = ["extra", "sane_lists", "smarty"]  # no "toc": its heading ids would repeat in the booklet
@@ -71,38 +70,58 @@ def patterns_digest(processor: InlineProcessor) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-class _QuickInlineProcessor(InlineProcessor):
-    """An inline pass that lets through at once the text in which none of its patterns can match."""
+class _SetAsidePlainText(Treeprocessor):
+    """Runs just before an inline pass: takes out of the tree each text and tail in which none of the pass's
+    patterns can match (the pass would give it back as it came), for `_PutBackPlainText` to put back."""
 
-    def __init__(self, md: markdown.Markdown, patterns: Registry, characters: str, sequences: tuple[str, ...]
-                 ) -> None:
+    def __init__(self, md: markdown.Markdown, characters: str, sequences: tuple[str, ...]) -> None:
         super().__init__(md)
-        self.inlinePatterns = patterns
-        self._characters = re.compile(characters)
+        self._search = re.compile(characters).search
         self._sequences = sequences
+        self.texts: list[tuple[etree.Element, str]] = []
+        self.tails: list[tuple[etree.Element, str]] = []
 
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
-        # Python-Markdown's private method, by its mangled name: with another version that renamed it,
-        # this is never called and the pass works as it always does.
-        if self._characters.search(data) is None:
-            for sequence in self._sequences:
-                if sequence in data:
-                    break
-            else:
-                return data
-        return super()._InlineProcessor__handleInline(data, patternIndex)
+    def run(self, root: etree.Element) -> None:
+        self.texts, self.tails = [], []
+        for element in root.iter():
+            if self._plain(element.text):
+                self.texts.append((element, element.text))
+                element.text = None
+            if self._plain(element.tail):
+                self.tails.append((element, element.tail))
+                element.tail = None
+
+    def _plain(self, text: str | None) -> bool:
+        return bool(text) and self._search(text) is None and not any(part in text for part in self._sequences)
+
+
+class _PutBackPlainText(Treeprocessor):
+    """Runs just after the inline pass: puts back the text that `_SetAsidePlainText` took out."""
+
+    def __init__(self, md: markdown.Markdown, aside: _SetAsidePlainText) -> None:
+        super().__init__(md)
+        self._aside = aside
+
+    def run(self, root: etree.Element) -> None:
+        for element, text in self._aside.texts:
+            element.text = text
+        for element, tail in self._aside.tails:
+            element.tail = tail
+        self._aside.texts, self._aside.tails = [], []
 
 
 def quicken_inline_passes(md: markdown.Markdown) -> list[str]:
-    """Replace the audited inline passes of `md` by quick ones; the names of those replaced."""
-    replaced = []
+    """Let each audited inline pass of `md` skip the text that it would give back as it came; the names of
+    the passes quickened."""
+    quickened = []
     for name, (priority, digests, characters, sequences) in AUDITED_INLINE_PASSES.items():
         processor = md.treeprocessors[name] if name in md.treeprocessors else None
         if type(processor) is InlineProcessor and patterns_digest(processor) in digests:
-            quick = _QuickInlineProcessor(md, processor.inlinePatterns, characters, sequences)
-            md.treeprocessors.register(quick, name, priority)
-            replaced.append(name)
-    return replaced
+            aside = _SetAsidePlainText(md, characters, sequences)
+            md.treeprocessors.register(aside, f"{name}-set-aside", priority + 0.1)
+            md.treeprocessors.register(_PutBackPlainText(md, aside), f"{name}-put-back", priority - 0.1)
+            quickened.append(name)
+    return quickened
 
 
 # Python-Markdown's block parser tries each block processor's test on each block, in order, until one takes
