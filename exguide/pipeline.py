@@ -40,6 +40,15 @@ Progress = Callable[[str, int, int], None]  # (what is being done, how many done
 
 
 @dataclass(frozen=True)
+class _Kept:
+    """What a build takes from the last one, and gives the next one after bringing it up to date."""
+    listed: InputFiles | None  # a first build's inputs, listed before it reads them
+    carryover: Carryover
+    search_weights: KeptWeights
+    search_index: SearchIndex
+
+
+@dataclass(frozen=True)
 class RenderedSite:
     guide: Guide
     links: Mapping[str, str]  # each content file's path → its place in the site
@@ -120,11 +129,12 @@ class Builder:
         content = self.options.content_dir
         return carryover.unchanged(self.reader.files(content / "exercises", ".md"), content / "muscles.yaml")
 
-    def render(self, print_pdfs: bool | None = None, changes: Collection[str] | None = None) -> RenderedSite:
-        """Every output file, in memory, without touching the output folder (for `serve`).
+    def rebuild(self, changes: Collection[str] | None = None, print_pdfs: bool | None = None) -> RenderedSite:
+        """Every output file, in memory, without touching the output folder (for `serve`): read what
+        changed, validate, assemble and plan, render the pages whose key changed, print the routines.
 
-        With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
-        `changes` are the files a watcher saw change since the last build, if one watches.
+        `changes` are the files a watcher saw change since the last build, if one watches (None: look at
+        every file). With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
         """
         if changes is not None:  # the templates are not the reader's: an edit of one must not read content again
             templates = os.path.realpath(self.options.template_dir) + os.sep
@@ -175,41 +185,52 @@ class Builder:
                                   lambda done: self.progress("Rendering pages", done, len(job.pages)))
 
     def build(self, store: BuildStore | None = None, files_checked: bool = False) -> BuildResult:
-        """Bring the output folder up to date, making only the files whose inputs changed since the last
-        build and writing only those whose bytes changed. On a ContentError nothing has been written.
-        `files_checked`: the caller has just checked every content file (the command line, before its survey
-        digests them), which a walk of 10,000 files need not do again."""
+        """Bring the output folder up to date: take what the last build kept, read, validate, assemble and
+        plan, render and write the files whose key changed (writing only changed bytes), keep what the next
+        build needs. On a ContentError nothing has been written. `files_checked`: the caller has just checked
+        every content file (the command line, before its survey digests them), which a walk of 10,000 files
+        need not do again."""
         started = time.perf_counter()
         store = store or BuildStore(self.options)
-        previous = store.manifest() if self.options.use_cache else None
-        if previous is not None and store.up_to_date():
+        last = store.manifest() if self.options.use_cache else None
+        if last is not None and store.up_to_date():
             return store.unchanged_result(started)
-        # A first build lists its inputs now, and takes the content files' digests from the reader after.
-        listed = InputFiles(self.options, reader_reads=True) if previous is None else None
-        if previous is not None:
-            self.bodies.cache.remember(store.bodies())
-        search_weights = self._search_weights = KeptWeights(store.search_weights() if previous is not None else None)
-        carryover = Carryover(store.exercises(), store.input_files().content_digests()) if previous is not None \
-            else Carryover()
-        search_index = self._search_index = carryover.search_index or SearchIndex()
+        kept = self._take_kept(store, first=last is None)
         # What the last build left lives to the end of this one: the collector need not walk it on every full
         # pass (after one edit of 10,000 exercises, four passes over it took 0.6 s).
         gc.freeze()
         try:
-            _, plan = self._plan_every_file(carryover, files_checked)
+            _, plan = self._plan_every_file(kept.carryover, files_checked)
         finally:
             self._search_weights = None
-        if listed is not None:
-            inputs = listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
+        made = self._write(plan, store, fresh=last is None)
+        return self._keep(store, plan, made, kept, started)
+
+    def _take_kept(self, store: BuildStore, first: bool) -> _Kept:
+        """What the last build kept for this one, if there was one: the converted bodies, the search terms'
+        weights, the exercises of unchanged files and the search index."""
+        # A first build lists its inputs now, and takes the content files' digests from the reader after.
+        listed = InputFiles(self.options, reader_reads=True) if first else None
+        if not first:
+            self.bodies.cache.remember(store.bodies())
+        self._search_weights = KeptWeights(None if first else store.search_weights())
+        carryover = Carryover() if first else Carryover(store.exercises(), store.input_files().content_digests())
+        self._search_index = carryover.search_index or SearchIndex()
+        return _Kept(listed, carryover, self._search_weights, self._search_index)
+
+    def _keep(self, store: BuildStore, plan: SitePlan, made: FolderResult, kept: _Kept, started: float
+              ) -> BuildResult:
+        """Save in the `store` what the next build needs; what this one did."""
+        if kept.listed is not None:
+            inputs = kept.listed.digest(self.reader.digests() if self.rebuilds else self._read_digests)
         else:
             inputs = store.inputs()
-        made = self._write(plan, store, previous is None)
         FolderBlocks(store.blocks_folder()).keep_only([page.path for page in plan.pages])
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
-                   self._bodies_to_keep(carryover), search_weights.pickled,
-                   carryover.kept(search_index))
+                   self._bodies_to_keep(kept.carryover), kept.search_weights.pickled,
+                   kept.carryover.kept(kept.search_index))
         return BuildResult(pages, len(made.records), time.perf_counter() - started, warnings,
                            tuple(sorted(made.rendered)), tuple(sorted(made.written)))
 

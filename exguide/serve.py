@@ -87,7 +87,7 @@ class Rebuilder:
                  ready: Callable[[list[str]], None]) -> list[str]:
         started = time.perf_counter()
         try:
-            site = self.builder.render(print_pdfs=with_pdfs, changes=changes)
+            site = self.builder.rebuild(changes, print_pdfs=with_pdfs)
         except ContentError as error:
             # The watcher's own read of every file finds the same mistakes again: they are on screen already.
             if changes is not None or error.problems != self.state.problems:

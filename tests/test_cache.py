@@ -200,11 +200,11 @@ def test_the_programs_digest_is_the_same_however_python_puts_the_working_folder_
 def test_serve_starts_from_the_bodies_a_build_converted(guide):
     served = Builder(options(guide))
     served.warm_up()
-    served.render(changes=())
+    served.rebuild(changes=())
     assert served.bodies.cache.misses == 0 and served.bodies.cache.hits > 0
     cold = Builder(options(guide, use_cache=False))
     cold.warm_up()
-    cold.render(changes=())
+    cold.rebuild(changes=())
     assert cold.bodies.cache.misses == served.bodies.cache.hits
 
 

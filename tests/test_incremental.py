@@ -36,8 +36,8 @@ def test_edits_rebuild_to_the_same_bytes_as_a_clean_build(tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT_DIR / "templates", templates)
     builder = Builder(options(tmp_path, templates))
-    builder.render()
-    assert builder.render().files == Builder(options(tmp_path, templates)).render().files
+    builder.rebuild()
+    assert builder.rebuild().files == Builder(options(tmp_path, templates)).rebuild().files
     assert builder.pages.rendered == []  # nothing changed, nothing rendered again
 
     edits = [
@@ -47,8 +47,8 @@ def test_edits_rebuild_to_the_same_bytes_as_a_clean_build(tmp_path):
     ]
     for path, old, new in edits:
         path.write_text(path.read_text().replace(old, new))
-        incremental = builder.render().files
-        assert incremental == Builder(options(tmp_path, templates)).render().files, path.name
+        incremental = builder.rebuild().files
+        assert incremental == Builder(options(tmp_path, templates)).rebuild().files, path.name
     assert b"Calf muscles" in incremental["muscles/calves/index.html"]
     assert b'<h1 class="title">Calf raise on a step</h1>' in incremental["exercises/calf-raise/index.html"]
 
@@ -59,7 +59,7 @@ def test_a_single_build_keeps_nothing_for_a_next_one_and_makes_the_same_site(tmp
     make_guide(tmp_path)
     single = Builder(options(tmp_path, PROJECT_DIR / "templates"), rebuilds=False)
     kept = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    assert single.render().files == kept.render().files
+    assert single.rebuild().files == kept.rebuild().files
     assert not single.reader.cache.in_use() and kept.reader.cache.in_use()
 
 
@@ -77,11 +77,11 @@ def test_a_memo_that_does_not_keep_makes_everything_again_in_the_next_build():
 def test_one_edit_renders_only_the_pages_that_show_it(tmp_path, monkeypatch):
     content = make_guide(tmp_path)
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    first = builder.render().files
+    first = builder.rebuild().files
     rendered = pages_rendered(monkeypatch)
     exercise = content / "exercises/ankle-circles.md"
     exercise.write_text(exercise.read_text().replace("title: Ankle circles", "title: Ankle rolls"))
-    second = builder.render().files
+    second = builder.rebuild().files
     changed = sorted(path for path in second if second[path] != first.get(path))
     assert "exercises/ankle-circles/index.html" in changed
     assert "exercises/hip-flexor-lunge/index.html" not in changed  # not its neighbour, not in its groups
@@ -97,7 +97,7 @@ def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_pat
     gives the site a clean build gives. A stale page anywhere would show here."""
     content = make_guide(tmp_path, {"images/knee.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    builder.render(changes=())
+    builder.rebuild(changes=())
     exercise, routine = content / "exercises/calf-raise.md", content / "routines/leg-day.md"
     moved = content / "exercises/legs"
 
@@ -140,13 +140,13 @@ def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_pat
         changed = [str(path.absolute()) for path in make_edit()]
         clean = Builder(options(tmp_path, PROJECT_DIR / "templates"))
         try:
-            expected = clean.render(changes=None).files
+            expected = clean.rebuild(changes=None).files
         except ContentError as error:
             with pytest.raises(ContentError) as raised:
-                builder.render(changes=changed)
+                builder.rebuild(changes=changed)
             assert raised.value.problems == error.problems, name
             continue
-        assert builder.render(changes=changed).files == expected, name
+        assert builder.rebuild(changes=changed).files == expected, name
 
 
 def test_the_search_index_patched_for_edits_equals_one_made_afresh():
@@ -179,10 +179,10 @@ def test_a_rebuild_told_of_one_edit_renders_the_pages_that_show_that_exercise_on
     the word it adds, and no other page."""
     content = make_guide(tmp_path)
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    builder.render(changes=())
+    builder.rebuild(changes=())
     exercise = content / "exercises/calf-raise.md"
     exercise.write_text(exercise.read_text().replace("3. Lower slowly.", "3. Lower *very* slowly."))
-    guide = builder.render(changes=[str(exercise.absolute())]).guide
+    guide = builder.rebuild(changes=[str(exercise.absolute())]).guide
     slugs = [e.slug for e in guide.exercises]
     place = slugs.index("calf-raise")
     edited = guide.exercises[place]
@@ -335,46 +335,46 @@ def test_serve_rebuilds_after_a_template_edit_or_a_full_read_convert_no_markdown
     templates = tmp_path / "templates"
     shutil.copytree(PROJECT_DIR / "templates", templates)
     builder = Builder(options(tmp_path, templates))
-    builder.render(changes=())
+    builder.rebuild(changes=())
     exercise = content / "exercises/calf-raise.md"
     for step in ("3. Lower very slowly.", "3. Lower slowly."):
         exercise.write_text(exercise.read_text().replace("3. Lower slowly.", step))
-        builder.render(changes=[str(exercise.absolute())])
+        builder.rebuild(changes=[str(exercise.absolute())])
     converted: list[str] = []
     real_convert = body.BodyRenderer._convert
     monkeypatch.setattr(body.BodyRenderer, "_convert", lambda self, text: (converted.append(text),
                                                                            real_convert(self, text))[1])
     template = templates / "exercise.html"
     template.write_text(template.read_text().replace("<h1>", '<h1 class="title">', 1))
-    site = builder.render(changes=[str(template.absolute())])
+    site = builder.rebuild(changes=[str(template.absolute())])
     assert b'<h1 class="title">' in site.files["exercises/calf-raise/index.html"]
     assert len(builder.pages.rendered) == sum(path.startswith("exercises/") and path != "exercises/index.html"
                                          for path in site.files)  # the pages of that template, no others
     card = templates / "exercise-card.html"  # a fragment of the lists: their kept blocks are made again
     card.write_text(card.read_text().replace("<p>{{ exercise.summary }}", '<p class="summary">{{ exercise.summary }}'))
-    site = builder.render(changes=[str(card.absolute())])
-    builder.render(changes=None)  # as after serve starts: every file read again
+    site = builder.rebuild(changes=[str(card.absolute())])
+    builder.rebuild(changes=None)  # as after serve starts: every file read again
     assert converted == []
     assert b'<p class="summary">' in site.files["index.html"]
-    assert site.files == Builder(options(tmp_path, templates)).render().files
+    assert site.files == Builder(options(tmp_path, templates)).rebuild().files
 
 
 def test_a_first_render_shared_with_a_worker_keeps_the_lists_parts_here_for_the_next_edit(tmp_path):
     make_guide(tmp_path)
     shared = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
-    assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    assert shared.rebuild().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).rebuild().files
     parts = shared.pages.blocks
     assert parts.keeps("index.html") and parts.keeps("exercises/index.html") and parts.keeps("print/index.html")
     assert not parts.keeps("exercises/calf-raise/index.html")  # made by the worker, or here: it keeps none
 
     exercise = tmp_path / "content/exercises/calf-raise.md"
     exercise.write_text(exercise.read_text().replace("title: Calf raise", "title: Calf raise on a step"))
-    assert shared.render().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    assert shared.rebuild().files == Builder(options(tmp_path, PROJECT_DIR / "templates")).rebuild().files
 
 
 def test_the_pages_with_lists_of_fragments_are_rendered_as_their_pieces_not_joined(tmp_path):
     make_guide(tmp_path)
-    files = Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    files = Builder(options(tmp_path, PROJECT_DIR / "templates")).rebuild().files
     assert isinstance(files["print/index.html"], Pieces) and isinstance(files["exercises/index.html"], Pieces)
     assert isinstance(files["exercises/calf-raise/index.html"], bytes)
     assert b"Calf raise" in files["print/index.html"]
@@ -394,7 +394,7 @@ def test_a_first_render_shared_with_a_worker_compiles_every_template_it_uses_bef
         return real_run_shared(*arguments, **keywords)
     real_run_shared = render.run_shared
     monkeypatch.setattr(render, "run_shared", run_shared)
-    shared.render()
+    shared.rebuild()
     pages = {"home.html", "exercise.html", "exercises.html", "group.html", "routine.html", "print.html"}
     used = set().union(*map(shared.pages._templates.closure, pages))  # each with all it uses
     assert {"base.html", "macros.html", "exercise-card.html", "booklet-exercise.html"} <= used
@@ -410,12 +410,12 @@ def test_an_edit_after_serve_reads_every_file_again_renders_only_the_pages_that_
     def rendered_by_an_edit(read_all_first: bool) -> int:
         builder = Builder(replace(options(tmp_path, PROJECT_DIR / "templates"), workers=2))
         builder.warm_up()  # reads in a worker too, as serve does for a big guide
-        builder.render(changes=())
+        builder.rebuild(changes=())
         if read_all_first:  # serve's watcher, at its first quiet moment
-            builder.render(changes=None)
+            builder.rebuild(changes=None)
             assert builder.pages.rendered == []
         exercise.write_text(exercise.read_text() + f"\nEdited {read_all_first}.\n")
-        builder.render(changes=[str(exercise)])
+        builder.rebuild(changes=[str(exercise)])
         return len(builder.pages.rendered)
 
     assert rendered_by_an_edit(read_all_first=True) == rendered_by_an_edit(read_all_first=False) < 20
@@ -429,7 +429,7 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
                                                                                       f"title: Raise {n:02d}")
                                     for n in range(100)})
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    builder.render(changes=())
+    builder.rebuild(changes=())
     rendered = pages_rendered(monkeypatch)
     sections: list[BookletSection] = []  # the booklet's sections made again
     real_blocks = StoredBlocks.blocks
@@ -442,7 +442,7 @@ def test_an_exercise_added_in_serve_renders_its_neighbours_pages_not_every_exerc
     monkeypatch.setattr(StoredBlocks, "blocks", counting_blocks)
     added = content / "exercises/raise-20b.md"
     added.write_text(calf_raise.replace("title: Calf raise", "title: Raise 20b"))
-    builder.render(changes=[str(added)])
+    builder.rebuild(changes=[str(added)])
     assert {path for path in rendered if path.startswith("exercises/") and path != "exercises/index.html"} == {
         "exercises/raise-20/index.html", "exercises/raise-20b/index.html", "exercises/raise-21/index.html"}
     # The block of sections around it, and the next when it ended one; not the hundred others.
@@ -455,14 +455,14 @@ def test_a_group_renamed_in_serve_renders_the_pages_of_the_exercises_that_work_i
     content = make_guide(tmp_path, {f"exercises/zz-{n}.md": quads.replace("title: Quad stretch", f"title: Zz {n}")
                                     for n in range(3)})
     builder = Builder(options(tmp_path, PROJECT_DIR / "templates"))
-    builder.render(changes=())
+    builder.rebuild(changes=())
     rendered = pages_rendered(monkeypatch)
     muscles = content / "muscles.yaml"
     muscles.write_text(muscles.read_text().replace("name: Calves", "name: Calf muscles"))
-    site = builder.render(changes=[str(muscles)])
+    site = builder.rebuild(changes=[str(muscles)])
     assert {"exercises/calf-raise/index.html", "exercises/ankle-circles/index.html"} <= set(rendered)  # they work it
     assert "exercises/zz-1/index.html" not in rendered
-    assert site.files == Builder(options(tmp_path, PROJECT_DIR / "templates")).render().files
+    assert site.files == Builder(options(tmp_path, PROJECT_DIR / "templates")).rebuild().files
 
 
 def test_a_seeded_sequence_of_edits_gives_in_serve_and_on_the_command_line_what_a_clean_build_gives(tmp_path):
