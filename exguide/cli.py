@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -100,6 +101,14 @@ def _add_import(commands) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The one adjustment of the cycle collector: its youngest generation is collected after 20,000 new
+    # objects instead of 700. A build keeps millions of objects to its end (at 10,000 exercises: the last
+    # build's cache, the guide, the plan), and by default the collector walked them all again and again as
+    # they came in. Measured at 10,000 exercises against the five adjustments this replaced (freezing the
+    # heap, pausing the collector while the cache loads): one-edit build 1.43 s against 1.41 s (2.05 s with
+    # no adjustment), `serve` rebuild 0.072 s (slowest of 80: 0.103 s) against 0.082 s (0.105 s), peak
+    # memory of a cold build 281 MB against 277 MB.
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv.insert(0, "build")  # `build` is the default command

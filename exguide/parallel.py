@@ -6,7 +6,6 @@ guide) is set up once in the parent and never sent over a pipe; only small resul
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import queue
@@ -66,12 +65,6 @@ def run_shared(work: Callable[[Chunk], Result], pieces: Iterable[Chunk], workers
         return
     context = multiprocessing.get_context("fork")
     _shared = _SharedWork(work, pieces, context.Array("q", [0, len(pieces)]), context.Queue(), reserved)
-    # The heap the workers inherit goes into the collector's permanent generation: scanning it would touch
-    # every one of its pages, which copies them into each worker. The collector still runs on what the
-    # workers make: disabled, it left each render worker holding 80 MB more of garbage cycles at 10,000
-    # exercises, for no time saved. That heap stays there: it is the build's (the guide, its caches, the
-    # plan), which lives as long as the build, and a full pass over it after each share took 0.2 s.
-    gc.freeze()
     pool = context.Pool(workers - 1)
     try:
         helpers = pool.map_async(_work_from_back, range(workers - 1))

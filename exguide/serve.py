@@ -108,11 +108,6 @@ class Rebuilder:
         if changed is not None:
             ready(changed)
         changed = self.writer.update(files, previous, changed)
-        # What the build keeps for the next one is millions of objects that live on: the cycle collector need
-        # not walk them again and again (rebuilds of 10,000 exercises took 0.06 s frozen, 0.12 s not, and one
-        # stalled for a second). Frozen garbage cycles are never freed, though (6 MB a burst of five saves with
-        # PDFs, on the fixture guide): `collect` frees them once the author stops saving.
-        gc.freeze()
         self.uncollected = True
         if changed or first:
             written_ms = (time.perf_counter() - started) * 1000
@@ -121,12 +116,10 @@ class Rebuilder:
         return changed
 
     def collect(self) -> None:
-        """Free the garbage cycles that rebuilds left frozen: a full collection, for a quiet moment (0.2 s for
-        a guide of 10,000 exercises)."""
+        """Free the garbage cycles that rebuilds left: a full collection, at a quiet moment (0.2 s for a guide
+        of 10,000 exercises), so that the collector seldom needs one of its own while the author saves."""
         with self._lock:
-            gc.unfreeze()
             gc.collect()
-            gc.freeze()
             self.uncollected = False
 
 

@@ -11,7 +11,6 @@ This module imports nothing heavy: the command line asks it whether anything cha
 from __future__ import annotations
 
 import copyreg
-import gc
 import hashlib
 import json
 import os
@@ -347,23 +346,15 @@ class _PathsAsText(pickle.Pickler):
 
 def read_pickled_dict(path: Path) -> dict:
     """The dictionary pickled in the sealed file at `path`; an empty one when it is missing, unreadable, not
-    sealed by this user's key, or other.
-
-    The collector is off while it loads: each of the million objects of 10,000 kept exercises counted toward
-    its next pass, and it walked them all again and again as they came in."""
+    sealed by this user's key, or other."""
     file = open_sealed(path)
     if file is None:
         return {}
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         with file:
             loaded = _CacheUnpickler(file).load()  # which stops at the pickle's end, before the seal
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return {}
-    finally:
-        if collecting:
-            gc.enable()
     return loaded if isinstance(loaded, dict) else {}
 
 
