@@ -25,6 +25,7 @@ from .carryover import Carryover
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, digest_of, \
     group_listings
 from .muscles import MuscleCatalogue, build_catalogue
+from .pictures import SUFFIXES as PICTURE_SUFFIXES, NotAPicture, Picture
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
 from .sources import SourceDocument, SourceReader
@@ -70,6 +71,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
     images = reader.files(content_dir / "images")
+    pictures = _read_pictures(reader, images, content_dir, found)
     carryover = carryover if not include_drafts else None
     taken = carryover.taken(catalogue, images, exercise_files) if carryover and catalogue is not None else {}
     catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
@@ -93,8 +95,9 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
         exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
-        listings=_listings(catalogue.groups, order, memo), static_files=images, content_dir=content_dir,
-        muscle_names=catalogue.names,
+        listings=_listings(catalogue.groups, order, memo), content_dir=content_dir, muscle_names=catalogue.names,
+        static_files=tuple(path for path in images if path.suffix.lower() not in PICTURE_SUFFIXES),
+        pictures=pictures,
     ))
 
 
@@ -329,6 +332,20 @@ def _first_equal(value: T) -> T:
 def _resolve_targets(names: tuple[str, ...], catalogue: MuscleCatalogue) -> tuple[Target, ...]:
     """The targets the names mean (validation has checked them all), each once."""
     return tuple(dict.fromkeys(catalogue.resolve(name) for name in names))
+
+
+def _read_pictures(reader: SourceReader, images: tuple[Path, ...], content_dir: Path, found: _Collector
+                   ) -> tuple[Picture, ...]:
+    """The pictures among the files of images/ (JPEG, PNG and WebP), each read by Pillow."""
+    pictures = []
+    for path in images:
+        if path.suffix.lower() in PICTURE_SUFFIXES:
+            picture = reader.pictures.read(path, path.relative_to(content_dir).as_posix())
+            if isinstance(picture, NotAPicture):
+                found.add(path, 1, str(picture))
+            else:
+                pictures.append(picture)
+    return tuple(pictures)
 
 
 def _check_images(meta: ExerciseMeta, document: SourceDocument, found: _Collector) -> None:

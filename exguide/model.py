@@ -9,6 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .fingerprint import Fingerprinter
+from .pictures import Picture
 from .schema import Dose, GuideConfig, Image
 
 
@@ -131,7 +132,8 @@ class Guide:
     exercises: tuple[Exercise, ...]
     routines: tuple[Routine, ...]
     listings: tuple[GroupListing, ...]  # every group, in muscles.yaml order, with the exercises that work it
-    static_files: tuple[Path, ...] = ()
+    static_files: tuple[Path, ...] = ()  # the files of images/ that are copied as they are
+    pictures: tuple[Picture, ...] = ()  # those made into files of several widths
     content_dir: Path = Path("content")
     muscle_names: tuple[str, ...] = ()  # every name an exercise may use for a muscle or group
 
@@ -140,8 +142,13 @@ class Guide:
         """All the guide is made from: its settings, groups and pictures, its exercises and routines (the
         listings are made of the groups and the exercises)."""
         settings = (self.config, self.introduction_html, self.groups, self.static_files, self.content_dir,
-                    self.muscle_names)
+                    self.muscle_names, self.pictures)
         return digest_of(Fingerprinter().digest(settings), self.exercises, self.routines)
+
+    @cached_property
+    def pictures_by_path(self) -> dict[str, Picture]:
+        """The pictures by their content path, as `images:` names them."""
+        return {picture.path: picture for picture in self.pictures}
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:

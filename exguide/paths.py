@@ -19,6 +19,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from slugify import slugify
 
 from .model import Exercise, MuscleGroup, Routine, digest_of
+from .pictures import Picture
 from .schema import GuideConfig
 
 
@@ -46,10 +47,11 @@ class Page:
 
 @dataclass(frozen=True)
 class StaticFile:
-    """A file copied as it is into the site."""
+    """A file of the site made from one file: copied as it is, or one of a picture's files."""
 
     path: str
     source: Path
+    picture: Picture | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .model import Guide
 from .options import DEFAULT_TEMPLATES, BuildOptions, BuildResult
 from .parallel import worker_count
 from .pdf import RoutinePrinter, print_routines_apart
+from .pictures import PictureFiles
 from .paths import PDF_PAPERS, ROUTINE_TEMPLATE, Page, SitePlan, pdf_path
 from .plan import plan_site, sheet_warnings
 from .problems import ContentError, Problem
@@ -29,7 +30,7 @@ from .render import PageKeys, SiteRenderer, make_environment
 from .render_folder import FolderJob, FolderResult, record_output, render_into_folder
 from .sources import SourceReader
 from .templates import TemplateDigests
-from .store import BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
+from .store import PICTURES, BuildStore, InputFiles, Manifest, OutputRecord, folder_digest
 from .staging import StagedOutput
 from .write import FileData
 
@@ -72,6 +73,7 @@ class Builder:
         self.reader = SourceReader()
         self.bodies = BodyRenderer()
         self.pages = SiteRenderer(options.template_dir, options.workers)
+        self.picture_files = PictureFiles(options.cache_dir / PICTURES, options.use_cache, in_memory=rebuilds)
         self.memo = Memo(keep=rebuilds)
         self._finished = True  # whether the last plan got to its end
         self._all_checked = False  # whether every content file was found safe to read, so that changes suffice
@@ -142,6 +144,8 @@ class Builder:
         self.reader.changed(changes)
         guide, plan = self._plan(every_file=changes is None)
         files = self.pages.render(plan)
+        self.picture_files.next_build()
+        files.update((static.path, self.picture_files.bytes_of(static)) for static in plan.static_files)
         warnings = sheet_warnings(plan.pages)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
             printed, fits = print_routines_apart(plan, self.options.template_dir)
@@ -222,6 +226,7 @@ class Builder:
         else:
             inputs = store.inputs()
         FolderBlocks(store.blocks_folder()).keep_only([page.path for page in plan.pages])
+        self.picture_files.keep_only_used()
         pages = plan.html_pages
         warnings = sheet_warnings(plan.pages, fits=lambda page: made.records[page.path].fits)
         store.save(Manifest(inputs, made.records, pages, [(str(w.path), w.line, w.message) for w in warnings]),
@@ -259,7 +264,7 @@ class Builder:
                         store.compiled_templates_folder())
         made = self._render(job)
         for static in plan.static_files:
-            data = static.source.read_bytes()
+            data = self.picture_files.bytes_of(static)
             record = made.records[static.path] = record_output(
                 output.staging, static.path, (data,), digest_bytes(data), kept.get(static.path), made.written)
             if static.path not in kept or kept[static.path].key != record.key:

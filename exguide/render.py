@@ -121,7 +121,7 @@ class SiteRenderer:
         self._templates = TemplateDigests(self.environment, template_dir)
 
     def render(self, plan: SitePlan) -> dict[str, FileData]:
-        """Every output file of the plan, by its site path; template mistakes are content errors."""
+        """Every page of the plan, by its site path; template mistakes are content errors."""
         digest = folder_digest(self.template_dir)
         if digest != self._templates_digest:
             self.environment = make_environment(self.template_dir)
@@ -132,9 +132,7 @@ class SiteRenderer:
         self.made, self.rendered = render_site(plan, self.template_dir, self.environment, self.blocks, self.made,
                                                self._templates, workers)
         self.blocks.keep_only(self.made.files)
-        files = dict(self.made.files)
-        files.update((static.path, static.source.read_bytes()) for static in plan.static_files)
-        return files
+        return dict(self.made.files)
 
 
 @dataclass(frozen=True)

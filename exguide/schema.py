@@ -139,6 +139,9 @@ class Image(Frozen):
     src: Text = Field(description="Path of the image, relative to the content folder.")
     alt: Text = Field(description="What the image shows, for people who cannot see it.")
     credit: Text = Field(description="Who made the image and under which licence.")
+    caption: Text | None = Field(None, description="A line shown under the image.",
+                                 examples=["Start: knee over the toes"])
+    print: StrictBool = Field(False, description="The image the printed routine sheet shows (default: the first).")
 
 
 Category = Literal["mobility", "stretch", "strength", "stability", "cardio"]

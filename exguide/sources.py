@@ -13,6 +13,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .cache import GenerationCache
+from .pictures import PictureReader
 from .problems import ContentError, Problem
 
 _FRONT_MATTER = YAMLHandler()
@@ -74,6 +75,7 @@ class SourceReader:
 
     def __init__(self) -> None:
         self.cache: GenerationCache[SourceDocument | ContentError] = GenerationCache()
+        self.pictures = PictureReader()
         self._by_path: dict[Path, SourceDocument | ContentError] = {}  # while changes are reported
         self._listings: dict[tuple[Path, str], tuple[Path, ...]] = {}
         self._listed: dict[str, Path] = {}  # each listed file by its real absolute path

@@ -34,6 +34,7 @@ EXERCISES = "exercises.pickle"
 SEARCH_WEIGHTS = "search-weights.pickle"
 BLOCKS = "blocks"  # a folder: the pages' lists of fragments (see blocks.py)
 COMPILED_TEMPLATES = "templates"  # a folder: Jinja's compiled templates, each checked against its source
+PICTURES = "pictures"  # a folder: the files made of pictures, by the digest of each picture (see pictures.py)
 _UNREAD = object()
 
 

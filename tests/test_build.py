@@ -230,17 +230,18 @@ def test_the_summary_names_pages_time_and_where_to_open(run_build, tmp_path):
     assert result.stderr == ""
 
 
-def test_images_are_checked_and_copied(run_build, tmp_path):
+def test_drawings_are_checked_and_copied(run_build, tmp_path):
+    drawing = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
     content = make_guide(tmp_path, {
-        "images/calf.png": b"\x89PNG fake",
+        "images/calf.svg": drawing,
         "exercises/calf-raise.md": (FIXTURE_CALF.replace(
-            "category: strength", "category: strength\nimages:\n  - src: images/calf.png\n"
+            "category: strength", "category: strength\nimages:\n  - src: images/calf.svg\n"
                                   "    alt: A person on tiptoe\n    credit: Drawn for the tests")),
     })
     assert run_build("--content", str(content)).exit_code == 0
-    assert (tmp_path / "site/images/calf.png").read_bytes() == b"\x89PNG fake"
+    assert (tmp_path / "site/images/calf.svg").read_bytes() == drawing
     page = (tmp_path / "site/exercises/calf-raise/index.html").read_text()
-    assert '<img src="../../images/calf.png" alt="A person on tiptoe">' in page
+    assert '<img src="../../images/calf.svg" alt="A person on tiptoe" decoding="async">' in page
 
 
 FIXTURE_CALF = (Path(__file__).parent / "fixture/content/exercises/calf-raise.md").read_text()

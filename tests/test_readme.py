@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+
+from PIL import Image
 
 from conftest import PROJECT_DIR, make_guide
 
@@ -15,12 +18,18 @@ def _example(heading: str) -> str:
     return re.search(r"```\w*\n(.*?)```", section, re.S).group(1)
 
 
+def _photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def test_the_readme_examples_build_inside_the_bundled_guide(run_build, tmp_path):
     content = make_guide(tmp_path, {
         "guide.yaml": _example("content/guide.yaml"),
         "exercises/ankle-mobilization.md": _example("content/exercises/<slug>.md"),
         "routines/runners-knee.md": _example("content/routines/<slug>.md"),
-        "images/ankle.jpg": b"picture",
+        "images/ankle.jpg": _photo(),
     }, base=PROJECT_DIR / "content")
     result = run_build("--content", str(content))
     assert result.exit_code == 0, result.stderr

@@ -1,0 +1,211 @@
+"""Pictures: each raster picture of the content in a few widths, as WebP and in its own format, upright and
+without its metadata (a phone's photo carries the GPS position where it was taken). Pillow does the work.
+
+Read: `read_picture` looks at a file once (its header only) and names the files the site will have of it.
+Write: `PictureFiles.data` makes the bytes of one of those files, or finds them in the cache folder, where
+they are kept by the digest of the picture's bytes and of how it is made into files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Iterator
+
+import PIL
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from .seal import read_sealed, replace_file
+
+if TYPE_CHECKING:
+    from .paths import StaticFile
+
+SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}  # others are copied as they are
+WIDTHS = (480, 960, 1440)  # a phone, a phone at twice the density or a laptop, a wide screen
+QUALITY = 80
+# What the files of a picture are made by: a new Pillow or new settings make them again.
+RECIPE = hashlib.blake2b(f"{PIL.__version__} {WIDTHS} {QUALITY} 1".encode(), digest_size=8).digest()
+
+
+@dataclass(frozen=True)
+class PictureFile:
+    """One file of a picture in the site: the picture at one width, in one format."""
+
+    path: str  # site path
+    width: int
+    height: int
+    format: str  # Pillow's name: "WEBP", "JPEG", "PNG"
+
+    @property
+    def type(self) -> str:
+        return "image/" + self.format.lower()
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A raster picture of the content, as a page shows it: upright, `width` by `height` pixels."""
+
+    source: Path
+    path: str  # its content path, like "images/knee.jpg": also the site path of its largest file in `format`
+    digest: bytes  # of its bytes and the RECIPE: all its files are made from
+    width: int
+    height: int
+    format: str
+
+    @cached_property
+    def files(self) -> tuple[PictureFile, ...]:
+        """Every file of the picture, by format (WebP first) and width; never wider than the picture."""
+        widths = sorted({min(width, self.width) for width in WIDTHS})
+        formats = dict.fromkeys(("WEBP", self.format))
+        return tuple(PictureFile(self._file_path(width, format), width, round(self.height * width / self.width),
+                                 format) for format in formats for width in widths)
+
+    def _file_path(self, width: int, format: str) -> str:
+        if format == self.format and width == min(self.width, WIDTHS[-1]):
+            return self.path  # where the Markdown body's links lead
+        path = PurePosixPath(self.path)
+        suffix = path.suffix if format == self.format else "." + format.lower()
+        return str(path.with_name(f"{path.stem}-{width}{suffix}"))
+
+    def file_at(self, path: str) -> PictureFile:
+        return next(file for file in self.files if file.path == path)
+
+    def srcset(self, format: str) -> tuple[PictureFile, ...]:
+        return tuple(file for file in self.files if file.format == format)
+
+    @property
+    def largest(self) -> PictureFile:
+        """The file an `<img>` names: the largest in the picture's own format."""
+        return self.srcset(self.format)[-1]
+
+
+class NotAPicture(ValueError):
+    """The file cannot be read as a picture; the message says why and what to do."""
+
+
+def read_picture(source: Path, path: str, data: bytes) -> Picture:
+    """What a picture file is, or NotAPicture. It is decoded whole, to find a damaged file now rather than
+    when its files are made (a JPEG at an eighth of its size: a 12-megapixel photo takes 4 ms)."""
+    with _opened(data, small=True) as (image, size):
+        width, height = size if image.getexif().get(_ORIENTATION, 1) < 5 else size[::-1]  # 5-8: a quarter turn
+    digest = hashlib.blake2b(data, digest_size=16, key=RECIPE).digest()
+    return Picture(source, path, digest, width, height, SUFFIXES[source.suffix.lower()])
+
+
+_ORIENTATION = 0x0112  # the EXIF tag that says how a picture is stored turned or mirrored
+
+
+@contextmanager
+def _opened(data: bytes, small: bool = False) -> Iterator[tuple[Image.Image, tuple[int, int]]]:
+    """The picture in `data` decoded (`small`: a JPEG at an eighth of its size), and its size as stored. A
+    file that is none, is damaged or would unpack into more pixels than Pillow allows (a "decompression
+    bomb") raises NotAPicture."""
+    # WeasyPrint, once imported, lets Pillow load damaged files (ImageFile.LOAD_TRUNCATED_IMAGES): not here.
+    truncated_allowed, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            size = image.size
+            if small:
+                image.draft("RGB", (size[0] // 8, size[1] // 8))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise NotAPicture(f"the picture is too big to unpack safely ({error}); make it smaller") from None
+    except UnidentifiedImageError:
+        raise NotAPicture("not a JPEG, PNG or WebP picture; replace it with one, or remove it") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise NotAPicture(f"the picture is damaged ({error}); replace it, or remove it") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
+    with image:
+        yield image, size
+
+
+def make_file(data: bytes, file: PictureFile) -> bytes:
+    """The bytes of one file of the picture in `data`: upright, resized, without metadata."""
+    with _opened(data) as (image, _):
+        picture = ImageOps.exif_transpose(image, in_place=False)
+        if file.format == "JPEG" or picture.mode not in ("RGB", "RGBA", "L", "LA"):
+            picture = picture.convert("RGB" if file.format == "JPEG" or "A" not in picture.getbands() else "RGBA")
+        if picture.size != (file.width, file.height):
+            picture = picture.resize((file.width, file.height), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        # No exif=, icc_profile= nor pnginfo=: nothing of the original's metadata is written.
+        options = {"quality": QUALITY} if file.format in ("JPEG", "WEBP") else {"optimize": True}
+        picture.save(out, file.format, **options)
+        return out.getvalue()
+
+
+class PictureFiles:
+    """The bytes of pictures' files, kept in a cache folder (sealed, see seal.py) by the picture's digest
+    and the file's width and format: a picture is encoded once, not at every build."""
+
+    def __init__(self, folder: Path, use_cache: bool = True, in_memory: bool = False) -> None:
+        self.folder = folder
+        self.use_cache = use_cache
+        self.in_memory = in_memory  # for `serve`: keep the files used by the last build, not read them again
+        self._in_memory: dict[str, bytes] = {}
+        self.used: set[str] = set()  # the names this build asked for
+        self.made = 0  # how many files were encoded
+
+    def bytes_of(self, static: StaticFile) -> bytes:
+        """The bytes of a file of the site that is made from one file: a picture's, or a copy."""
+        if static.picture is None:
+            return static.source.read_bytes()
+        return self.data(static.picture, static.picture.file_at(static.path))
+
+    def data(self, picture: Picture, file: PictureFile) -> bytes:
+        name = f"{picture.digest.hex()}-{file.width}.{file.format.lower()}"
+        self.used.add(name)
+        if name in self._in_memory:
+            return self._in_memory[name]
+        kept = read_sealed(self.folder / name) if self.use_cache else None
+        if kept is not None:
+            return self._remember(name, kept)
+        data = make_file(picture.source.read_bytes(), file)
+        self.made += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        replace_file(self.folder / name, lambda out: out.write(data))
+        return self._remember(name, data)
+
+    def _remember(self, name: str, data: bytes) -> bytes:
+        if self.in_memory:
+            self._in_memory[name] = data
+        return data
+
+    def next_build(self) -> None:
+        """Start a build: keep in memory only what the last one used."""
+        self._in_memory = {name: data for name, data in self._in_memory.items() if name in self.used}
+        self.used = set()
+
+    def keep_only_used(self) -> None:
+        """Forget the files of pictures that this build did not ask for."""
+        if self.folder.is_dir():
+            for path in self.folder.iterdir():
+                if path.name not in self.used:
+                    path.unlink(missing_ok=True)
+
+
+class PictureReader:
+    """Reads pictures, and reads one again only when its size or time changed (nothing else is kept)."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[tuple[int, int], Picture | NotAPicture]] = {}
+
+    def read(self, source: Path, path: str) -> Picture | NotAPicture:
+        stat = source.stat()
+        seen = (stat.st_size, stat.st_mtime_ns)
+        known = self._known.get(source)
+        if known is None or known[0] != seen:
+            try:
+                known = seen, read_picture(source, path, source.read_bytes())
+            except NotAPicture as error:
+                known = seen, error
+            self._known[source] = known
+        return known[1]

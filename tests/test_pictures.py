@@ -1,0 +1,115 @@
+"""Pictures: made into files of a few widths, upright and without metadata, shown with srcset; bad files are
+content errors; a second build encodes nothing. The pictures are made here with Pillow."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from PIL import Image
+
+from conftest import make_guide
+
+FIXTURE_CALF = (Path(__file__).parent / "fixture/content/exercises/calf-raise.md").read_text()
+GPS_TAG, ORIENTATION_TAG = 0x8825, 0x0112
+
+
+def phone_photo(width: int = 2400, height: int = 1600, orientation: int = 6) -> bytes:
+    """A JPEG as a phone takes it: stored on its side, with its orientation and GPS position in EXIF."""
+    image = Image.new("RGB", (width, height), (200, 120, 60))
+    image.paste((20, 40, 160), (0, 0, width // 4, height))  # a band on the left of the stored picture
+    exif = Image.Exif()
+    exif[ORIENTATION_TAG] = orientation
+    exif[GPS_TAG] = {1: "N", 2: (52.0, 31.0, 12.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, quality=90)
+    return out.getvalue()
+
+
+def transparent_png() -> bytes:
+    image = Image.new("RGBA", (300, 200), (0, 0, 0, 0))
+    image.paste((0, 128, 0, 255), (100, 50, 200, 150))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def with_images(images: str) -> str:
+    return FIXTURE_CALF.replace("category: strength", "category: strength\nimages:\n" + images)
+
+
+CALF_IMAGES = with_images(
+    "  - src: images/calf.jpg\n    alt: On tiptoe\n    credit: Made for the tests\n    caption: The top position\n"
+    "  - src: images/band.png\n    alt: A band\n    credit: Made for the tests\n"
+    "  - src: images/figure.svg\n    alt: A drawing\n    credit: Made for the tests\n")
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+
+
+def picture_guide(tmp_path: Path) -> Path:
+    return make_guide(tmp_path, {"images/calf.jpg": phone_photo(), "images/band.png": transparent_png(),
+                                 "images/figure.svg": SVG, "exercises/calf-raise.md": CALF_IMAGES})
+
+
+def test_a_phone_photo_becomes_upright_files_of_three_widths_without_its_metadata(run_build, tmp_path):
+    picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    site = tmp_path / "site/images"
+    made = {path.name: Image.open(path) for path in site.iterdir() if path.name.startswith("calf")}
+    assert {name: image.size for name, image in made.items()} == {
+        "calf-480.webp": (480, 720), "calf-960.webp": (960, 1440), "calf-1440.webp": (1440, 2160),
+        "calf-480.jpg": (480, 720), "calf-960.jpg": (960, 1440), "calf.jpg": (1440, 2160)}  # turned upright
+    for name, image in made.items():
+        assert not image.getexif(), name  # no GPS position, no orientation left to apply
+        assert not {"exif", "icc_profile", "xmp"} & set(image.info), name
+        assert image.convert("RGB").getpixel((image.width // 2, image.height // 8))[2] > 120, name  # the band: on top
+    png = Image.open(site / "band.png")
+    assert png.size == (300, 200) and png.mode == "RGBA" and png.getpixel((0, 0))[3] == 0  # never made larger
+    assert sorted(path.name for path in site.iterdir() if path.name.startswith("band")) == ["band-300.webp", "band.png"]
+    assert (site / "figure.svg").read_bytes() == SVG
+
+
+def test_the_exercise_page_shows_each_picture_with_srcset_sizes_and_dimensions(run_build, tmp_path):
+    picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    page = (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+    pictures = re.findall(r"<figure>.*?</figure>", page, re.S)
+    assert len(pictures) == 3
+    assert '<source type="image/webp" srcset="../../images/calf-480.webp 480w, ../../images/calf-960.webp 960w, ' \
+           '../../images/calf-1440.webp 1440w" sizes="(min-width: 46rem) 22rem, 100vw">' in pictures[0]
+    assert '<img src="../../images/calf.jpg" srcset="../../images/calf-480.jpg 480w, ../../images/calf-960.jpg 960w, ' \
+           '../../images/calf.jpg 1440w" sizes="(min-width: 46rem) 22rem, 100vw" width="1440" height="2160" ' \
+           'alt="On tiptoe" decoding="async">' in pictures[0]  # the first is not lazy: it is what the reader sees
+    assert "The top position" in pictures[0] and "Made for the tests" in pictures[0]
+    assert 'width="300" height="200" alt="A band" loading="lazy" decoding="async"' in pictures[1]
+    assert '<img src="../../images/figure.svg" alt="A drawing" loading="lazy" decoding="async">' in pictures[2]
+
+
+def test_a_second_build_encodes_nothing_and_a_changed_picture_is_made_again(run_build, tmp_path):
+    content = picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    cache = tmp_path / ".site-cache/pictures"
+    kept = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert len(kept) == 8
+    (content / "exercises/calf-raise.md").write_text(CALF_IMAGES.replace("The top position", "The top"))
+    assert run_build().exit_code == 0
+    assert {path.name: path.stat().st_mtime_ns for path in cache.iterdir()} == kept
+    (content / "images/calf.jpg").write_bytes(phone_photo(orientation=1))
+    assert run_build().exit_code == 0
+    assert Image.open(tmp_path / "site/images/calf.jpg").size == (1440, 960)
+    assert len(list(cache.iterdir())) == 8  # the old photo's files are gone from the cache
+
+
+def test_a_file_that_is_no_picture_a_damaged_one_and_a_decompression_bomb_are_errors(run_build, tmp_path):
+    bomb = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(bomb, "PNG")  # 144 megapixels: more than Pillow unpacks by default
+    make_guide(tmp_path, {"images/fake.png": b"\x89PNG fake", "images/cut.jpg": phone_photo()[:3000],
+                          "images/bomb.png": bomb.getvalue()})
+    result = run_build()
+    assert result.exit_code == 1
+    assert "content/images/fake.png:1: not a JPEG, PNG or WebP picture; replace it with one, or remove it\n" \
+        in result.stderr
+    assert re.search(r"content/images/cut\.jpg:1: the picture is damaged \(.*\); replace it, or remove it\n",
+                     result.stderr)
+    assert re.search(r"content/images/bomb\.png:1: the picture is too big to unpack safely \(.*\); make it "
+                     r"smaller\n", result.stderr)
