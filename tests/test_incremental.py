@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from dataclasses import replace
@@ -109,6 +110,10 @@ def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_pat
         path.write_text(text)
         return [path]
 
+    def add_bytes(path: Path, data: bytes) -> list[Path]:
+        path.write_bytes(data)
+        return [path]
+
     def remove(path: Path) -> list[Path]:
         path.unlink()
         return [path]
@@ -134,6 +139,11 @@ def test_rebuilds_told_what_changed_give_the_same_bytes_as_a_clean_build(tmp_pat
         "image used": lambda: edit(exercise, "category: strength",
                                    "category: strength\nimages: [{src: images/knee.svg, alt: A knee, credit: Us}]"),
         "image gone": lambda: remove(content / "images/knee.svg"),
+        "photo used": lambda: [*add_bytes(content / "images/calf.png", _png(40, 30, (200, 0, 0))), *edit(
+            exercise, "category: strength", "category: strength\nimages: [{src: images/calf.png, alt: A calf, "
+                                            "credit: Us}]")],
+        "photo changed": lambda: add_bytes(content / "images/calf.png", _png(30, 60, (0, 0, 200))),
+        "photo gone": lambda: remove(content / "images/calf.png"),
         "folder moved": move_folder,
     }
     for name, make_edit in edits.items():
@@ -579,10 +589,21 @@ def _change_template(content: Path, templates: Path, rng) -> list[Path]:
     return [path]
 
 
-def _add_image(content: Path, templates: Path, rng) -> list[Path]:
-    image = content / "images" / f"picture-{rng.randrange(10**6):06d}.svg"
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def _add_image(content: Path, templates: Path, rng, suffix: str = "") -> list[Path]:
+    """A drawing or a photo, shown by an exercise."""
+    image = content / "images" / f"picture-{rng.randrange(10**6):06d}.{suffix or rng.choice(['svg', 'png'])}"
     image.parent.mkdir(exist_ok=True)
-    image.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>\n')
+    if image.suffix == ".svg":
+        image.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>\n')
+    else:
+        image.write_bytes(_png(rng.randrange(8, 600), rng.randrange(8, 60), (rng.randrange(256), 90, 90)))
     path = rng.choice(_exercise_files(content))
     text = path.read_text()
     if "\nimages:" not in text:
@@ -592,8 +613,18 @@ def _add_image(content: Path, templates: Path, rng) -> list[Path]:
     return [image, path]
 
 
+def _change_photo(content: Path, templates: Path, rng) -> list[Path]:
+    """One of the photos again, at another size (or a new photo, while there is none)."""
+    photos = sorted((content / "images").glob("*.png")) if (content / "images").is_dir() else []
+    if not photos:
+        return _add_image(content, templates, rng, "png")
+    photo = rng.choice(photos)
+    photo.write_bytes(_png(rng.randrange(8, 2000), rng.randrange(8, 40), (90, rng.randrange(256), 90)))
+    return [photo]
+
+
 _EDITS = [_add_exercise, _delete_exercise, _rename_exercise, _retitle_exercise, _change_muscles, _change_dose,
-          _change_routine, _change_guide, _change_muscles_file, _change_template, _add_image]
+          _change_routine, _change_guide, _change_muscles_file, _change_template, _add_image, _change_photo]
 
 
 def test_every_page_is_keyed_by_all_its_context_is_made_from(tmp_path):
