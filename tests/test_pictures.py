@@ -113,3 +113,22 @@ def test_a_file_that_is_no_picture_a_damaged_one_and_a_decompression_bomb_are_er
                      result.stderr)
     assert re.search(r"content/images/bomb\.png:1: the picture is too big to unpack safely \(.*\); make it "
                      r"smaller\n", result.stderr)
+
+
+def test_pages_with_pictures_are_valid_accessible_and_load_the_right_file(run_build, tmp_path, browser):
+    from test_accessibility import axe_violations
+    from test_html_valid import nu_errors
+    picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    exercise = tmp_path / "site/exercises/calf-raise"
+    assert nu_errors(exercise) == ""
+    assert axe_violations(browser, (exercise / "index.html").as_uri(), "light") == []
+    page = browser.new_page(viewport={"width": 400, "height": 800}, device_scale_factor=2)
+    try:
+        page.goto((exercise / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        shown = page.eval_on_selector("figure img", "img => [img.currentSrc, img.complete && img.naturalWidth]")
+    finally:
+        page.close()
+    # 400 px wide at twice the density: the 960 px WebP, loaded, and shown 400 CSS pixels wide
+    assert shown[0].endswith("/images/calf-960.webp") and shown[1] == 400
