@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import compress, count, repeat
 from operator import attrgetter, is_, is_not, itemgetter, not_
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Mapping, Sequence, TypeVar
 
 from slugify import slugify
 
@@ -25,7 +25,7 @@ from .carryover import Carryover
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, digest_of, \
     group_listings
 from .muscles import MuscleCatalogue, build_catalogue
-from .pictures import SUFFIXES as PICTURE_SUFFIXES, NotAPicture, Picture
+from .pictures import SUFFIXES as PICTURE_SUFFIXES, ImageState, NotAPicture, Picture
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
 from .sources import SourceDocument, SourceReader
@@ -71,9 +71,10 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
     images = reader.files(content_dir / "images")
-    pictures = _read_pictures(reader, images, content_dir, found)
+    # The same object while the files of images/ and the pictures among them are the same (see Memo.same).
+    image_state: ImageState = memo.same("images", (images, _read_pictures(reader, images, content_dir, found)))
     carryover = carryover if not include_drafts else None
-    taken = carryover.taken(catalogue, images, exercise_files) if carryover and catalogue is not None else {}
+    taken = carryover.taken(catalogue, image_state, exercise_files) if carryover and catalogue is not None else {}
     catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
     exercise_docs = _load_markdown(reader, memo, tuple(path for path in exercise_files if path not in taken)
                                    if taken else exercise_files, ExerciseMeta, found, {"muscles": catalogue})
@@ -82,7 +83,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     slugs = _slug_index(exercise_files, exercise_docs, include_drafts, memo)
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
-    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, images, found, slugs.drafts) \
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, image_state, found, slugs.drafts) \
         if catalogue else {}
     exercises.update((exercise.slug, exercise) for exercise in taken.values())
     routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
@@ -90,14 +91,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         raise ContentError(found.problems)
     order = _in_order(exercises, memo)
     if carryover is not None:
-        carryover.leave(catalogue, content_dir / "muscles.yaml", images, order, reader.digests())
+        carryover.leave(catalogue, content_dir / "muscles.yaml", image_state, order, reader.digests())
     return memo.same("guide", Guide(
         config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
         exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
         listings=_listings(catalogue.groups, order, memo), content_dir=content_dir, muscle_names=catalogue.names,
         static_files=tuple(path for path in images if path.suffix.lower() not in PICTURE_SUFFIXES),
-        pictures=pictures,
+        pictures=image_state[1],
     ))
 
 
@@ -256,17 +257,18 @@ def _slug_of(document: SourceDocument) -> str:
 
 
 def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer, memo: Memo,
-                     images: tuple[Path, ...], found: _Collector, drafts: frozenset[str]) -> dict[str, Exercise]:
+                     images: ImageState, found: _Collector, drafts: frozenset[str]) -> dict[str, Exercise]:
     unique = _unique_slugs(documents, "exercise", found)
-    # An exercise with images is made again when files come or go: one of its images may be among them.
+    # An exercise with images is made again when files come or go, or a picture changes: it may show it.
     # (The columns are made with map, not loops: after an edit, this runs over ten thousand exercises.)
     has_images = memo.each((_build_exercises, "images"), lambda entry: bool(entry[2].images), (unique,))
     images_seen = tuple(map((None, images).__getitem__, has_images))
     last: dict[str, Exercise] = memo.last(_build_exercises, {})
     fingerprints = Fingerprinter()  # for the catalogue's targets, which many exercises share
+    pictures = {picture.path: picture for picture in images[1]}
 
     def build(entry: tuple, _: object) -> Exercise | ContentError:
-        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints))
+        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints, pictures))
         # Made again equal to the last build's (muscles.yaml was edited, not in a way that concerns it): that
         # very object, so that its pages are not rendered again. At 10,000 exercises, renaming one group
         # rendered every page.
@@ -299,7 +301,8 @@ def _unique_slugs(documents: list[tuple], kind: str, found: _Collector) -> list[
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
-                    renderer: BodyRenderer, fingerprints: Fingerprinter) -> Exercise:
+                    renderer: BodyRenderer, fingerprints: Fingerprinter, pictures: Mapping[str, Picture]
+                    ) -> Exercise:
     found = _Collector()
     _check_images(meta, document, found)
     body = renderer.render(document.body)
@@ -309,16 +312,18 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
     if found.problems:
         raise ContentError(found.problems)
     primary, secondary = _resolve_targets(meta.muscles, catalogue), _resolve_targets(meta.secondary, catalogue)
-    # All an exercise is made from: its file (its path, which gives its slug, and its bytes), and the muscles
-    # it names as muscles.yaml has them.
-    digest = hashlib.blake2b(b"%b\0%b%b" % (os.fsencode(document.path), document.digest,
-                                            fingerprints.digest((primary, secondary))), digest_size=16).digest()
+    shown = tuple(pictures[image.src] for image in meta.images if image.src in pictures)
+    # All an exercise is made from: its file (its path, which gives its slug, and its bytes), the muscles it
+    # names as muscles.yaml has them, and the pictures it shows.
+    digest = hashlib.blake2b(b"%b\0%b%b%b" % (os.fsencode(document.path), document.digest,
+                                              fingerprints.digest((primary, secondary)),
+                                              b"".join(picture.digest for picture in shown)), digest_size=16).digest()
     return Exercise(
         slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
         body_html=body.html, steps=body.steps, source=document.path,
-        links=link_targets(body.html, document.path.as_posix()), digest=digest,
+        links=link_targets(body.html, document.path.as_posix()), pictures=shown, digest=digest,
     )
 
 

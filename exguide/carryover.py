@@ -9,6 +9,7 @@ from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple
 
+from .pictures import ImageState
 from .model import Exercise
 from .muscles import MuscleCatalogue
 from .search import SearchIndex
@@ -25,16 +26,16 @@ class KeptExercise(NamedTuple):
 class KeptExercises:
     """The exercises of a build, for a next build in another process to take as they are.
 
-    An exercise is made from its file's bytes, the muscle catalogue and the images that exist (and by this
-    program: the store keeps nothing from another version). One whose file has the same digest, under an
-    equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
+    An exercise is made from its file's bytes, the muscle catalogue and the images that exist, with the
+    pictures made of them (and by this program: the store keeps nothing from another version). One whose file
+    has the same digest, under an equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
     converted again: at 10,000 exercises, a third of the rebuild that
     follows an edit. Only a guide built without drafts keeps its exercises, so that each one kept is known
     to be published. Pickled together, they share the catalogue's groups and targets as they did."""
 
     catalogue: MuscleCatalogue
     muscles_digest: bytes | None  # of the bytes of the muscles.yaml the catalogue was made from
-    images: tuple[Path, ...]
+    images: ImageState
     exercises: dict[Path, KeptExercise]  # by file
     search_index: SearchIndex | None = None  # of these very exercises: a build that takes them patches it
 
@@ -65,7 +66,7 @@ class Carryover:
                 found[path] = kept
         return found
 
-    def taken(self, catalogue: MuscleCatalogue, images: tuple[Path, ...], paths: tuple[Path, ...]
+    def taken(self, catalogue: MuscleCatalogue, images: ImageState, paths: tuple[Path, ...]
               ) -> dict[Path, Exercise]:
         """`unchanged`, when the catalogue and the images are the last build's too, and no two files share a
         slug (which the files read again report)."""
@@ -77,7 +78,7 @@ class Carryover:
         self.taken_exercises = tuple(found.values())
         return {path: kept.exercise for path, kept in found.items()}
 
-    def leave(self, catalogue: MuscleCatalogue, muscles: Path, images: tuple[Path, ...], exercises: Iterable[Exercise],
+    def leave(self, catalogue: MuscleCatalogue, muscles: Path, images: ImageState, exercises: Iterable[Exercise],
               read: Mapping[Path, bytes]) -> None:
         """Keep this build's `exercises`, made with the `catalogue` of the file `muscles`; `read`: the digests of
         the files this build read."""

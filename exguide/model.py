@@ -65,12 +65,24 @@ class Exercise:
     steps: tuple[str, ...]
     source: Path
     links: tuple[str, ...] = ()  # the content files its body links to (see links.link_targets)
+    pictures: tuple[Picture, ...] = ()  # the raster pictures its images name, with their files
     # A digest of all it is made from (its file's bytes and the muscles it names, see assemble.py): what it is
     # fingerprinted by, in the keys of its pages and of the blocks of the lists it is in.
     digest: bytes = field(default=b"", compare=False, repr=False)
 
     __hash__ = _hash_once  # kept by @dataclass, which writes no __hash__ over one the class defines
     __getstate__ = _state_without_hash
+
+    @property
+    def figures(self) -> tuple[tuple[Image, Picture | None], ...]:
+        """Each of its images, with the picture's files (None for an SVG drawing, shown as it is)."""
+        by_path = {picture.path: picture for picture in self.pictures}
+        return tuple((image, by_path.get(image.src)) for image in self.images)
+
+    @property
+    def thumbnail(self) -> Picture | None:
+        """The picture its card shows: its first raster picture."""
+        return self.pictures[0] if self.pictures else None
 
     def __post_init__(self) -> None:
         # `primary_groups`, and `secondary_groups`: the groups worked secondarily and not already as a primary
@@ -144,11 +156,6 @@ class Guide:
         settings = (self.config, self.introduction_html, self.groups, self.static_files, self.content_dir,
                     self.muscle_names, self.pictures)
         return digest_of(Fingerprinter().digest(settings), self.exercises, self.routines)
-
-    @cached_property
-    def pictures_by_path(self) -> dict[str, Picture]:
-        """The pictures by their content path, as `images:` names them."""
-        return {picture.path: picture for picture in self.pictures}
 
     @cached_property
     def regions(self) -> tuple[tuple[str, tuple[GroupListing, ...]], ...]:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .paths import StaticFile
 
 SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}  # others are copied as they are
-WIDTHS = (480, 960, 1440)  # a phone, a phone at twice the density or a laptop, a wide screen
+WIDTHS = (240, 480, 960, 1440)  # a card's thumbnail, a phone, a phone at twice the density, a wide screen
 QUALITY = 80
 # What the files of a picture are made by: a new Pillow or new settings make them again.
 RECIPE = hashlib.blake2b(f"{PIL.__version__} {WIDTHS} {QUALITY} 1".encode(), digest_size=8).digest()
@@ -82,6 +82,10 @@ class Picture:
     def largest(self) -> PictureFile:
         """The file an `<img>` names: the largest in the picture's own format."""
         return self.srcset(self.format)[-1]
+
+
+# The files of images/ and the pictures among them: what an exercise's images are made from.
+ImageState = tuple[tuple[Path, ...], tuple[Picture, ...]]
 
 
 class NotAPicture(ValueError):

@@ -5,7 +5,6 @@ Paths are paths.py's; what the lists show of each exercise is lists.py's.
 
 from __future__ import annotations
 
-from functools import partial
 from itertools import chain, repeat
 from operator import attrgetter
 from pathlib import Path
@@ -18,7 +17,6 @@ from .links import link_targets, relative_url, rewrite
 from .lists import BookletSection, CustomRoutineEntry, ExerciseRow, LinkPlaces, equipment_of, equipment_pieces, \
     exercise_filters
 from .model import Exercise, Guide, GroupListing, Routine
-from .pictures import Picture
 from .paths import BOOKLET, CUSTOM_ROUTINE, CUSTOM_ROUTINE_DATA, EQUIPMENT_INDEX, EXERCISE_INDEX, HOME, \
     MUSCLES_INDEX, PDF_PAPERS, ROUTINE_TEMPLATE, SEARCH, EquipmentPiece, Page, SitePlan, StaticFile, \
     frozen_context, path_of, pdf_path, public_url, script_json
@@ -194,15 +192,9 @@ def _exercise_pages(guide: Guide, links: Mapping[str, str], memo: Memo) -> tuple
     using = {slug: memo.same(("routines using", slug), routines)
              for slug, routines in guide.routines_by_exercise.items()}
     routines = tuple(map(using.get, map(attrgetter("slug"), exercises), repeat(())))
-    pictures = tuple(map(partial(_pictures_of, guide.pictures_by_path), exercises))
     return memo.each(_exercise_pages, lambda *row: _exercise_page(site, *row),
-                     (exercises, previous, following, routines, pictures,
-                      _body_links(exercises, links, memo, "pages")), shared=(site,))
-
-
-def _pictures_of(pictures: Mapping[str, Picture], exercise: Exercise) -> tuple[Picture, ...]:
-    """The raster pictures that the exercise's `images:` name (an SVG drawing is shown as it is)."""
-    return tuple(pictures[image.src] for image in exercise.images if image.src in pictures)
+                     (exercises, previous, following, routines, _body_links(exercises, links, memo, "pages")),
+                     shared=(site,))
 
 
 def _body_links(exercises: tuple[Exercise, ...], links: Mapping[str, str], memo: Memo, kind: str
@@ -250,24 +242,22 @@ def _narrowed(targets: tuple[tuple[str, ...], ...], links: Mapping[str, str], me
 
 
 def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
-                   routines: tuple[Routine, ...], pictures: tuple[Picture, ...], links: LinkPlaces) -> Page:
+                   routines: tuple[Routine, ...], links: LinkPlaces) -> Page:
     # The body's links, as the places of what they lead to, not all of `links`: an exercise added does not
     # make every page again. (A build that is the only one narrows nothing ahead, see _body_links.)
     places = tuple((target, links.paths[target]) for target in exercise.links if target in links.paths)
     return Page(path_of(exercise), "exercise.html", frozen_context(
-        site=site, exercise=exercise, previous=previous, following=following, routines=routines, pictures=pictures,
-        links=places), _exercise_context)
+        site=site, exercise=exercise, previous=previous, following=following, routines=routines, links=places),
+        _exercise_context)
 
 
 def _exercise_context(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
-                      routines: tuple[Routine, ...], pictures: tuple[Picture, ...], links: tuple[tuple[str, str], ...]
-                      ) -> Mapping[str, Any]:
+                      routines: tuple[Routine, ...], links: tuple[tuple[str, str], ...]) -> Mapping[str, Any]:
     body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), dict(links))
     return frozen_context(
         site=site, exercise=exercise, body_html=body, routines=routines,
         structured_data=structured_data(exercise, public_url(site, path_of(exercise))),
         map_states=map_states(exercise), previous=previous, next=following,
-        pictures={picture.path: picture for picture in pictures},
     )
 
 

@@ -51,13 +51,13 @@ def picture_guide(tmp_path: Path) -> Path:
                                  "images/figure.svg": SVG, "exercises/calf-raise.md": CALF_IMAGES})
 
 
-def test_a_phone_photo_becomes_upright_files_of_three_widths_without_its_metadata(run_build, tmp_path):
+def test_a_phone_photo_becomes_upright_files_of_four_widths_without_its_metadata(run_build, tmp_path):
     picture_guide(tmp_path)
     assert run_build().exit_code == 0
     site = tmp_path / "site/images"
     made = {path.name: Image.open(path) for path in site.iterdir() if path.name.startswith("calf")}
     assert {name: image.size for name, image in made.items()} == {
-        "calf-480.webp": (480, 720), "calf-960.webp": (960, 1440), "calf-1440.webp": (1440, 2160),
+        "calf-240.webp": (240, 360), "calf-240.jpg": (240, 360), "calf-480.webp": (480, 720), "calf-960.webp": (960, 1440), "calf-1440.webp": (1440, 2160),
         "calf-480.jpg": (480, 720), "calf-960.jpg": (960, 1440), "calf.jpg": (1440, 2160)}  # turned upright
     for name, image in made.items():
         assert not image.getexif(), name  # no GPS position, no orientation left to apply
@@ -65,7 +65,8 @@ def test_a_phone_photo_becomes_upright_files_of_three_widths_without_its_metadat
         assert image.convert("RGB").getpixel((image.width // 2, image.height // 8))[2] > 120, name  # the band: on top
     png = Image.open(site / "band.png")
     assert png.size == (300, 200) and png.mode == "RGBA" and png.getpixel((0, 0))[3] == 0  # never made larger
-    assert sorted(path.name for path in site.iterdir() if path.name.startswith("band")) == ["band-300.webp", "band.png"]
+    assert sorted(path.name for path in site.iterdir() if path.name.startswith("band")) == [
+        "band-240.png", "band-240.webp", "band-300.webp", "band.png"]
     assert (site / "figure.svg").read_bytes() == SVG
 
 
@@ -75,14 +76,27 @@ def test_the_exercise_page_shows_each_picture_with_srcset_sizes_and_dimensions(r
     page = (tmp_path / "site/exercises/calf-raise/index.html").read_text()
     pictures = re.findall(r"<figure>.*?</figure>", page, re.S)
     assert len(pictures) == 3
-    assert '<source type="image/webp" srcset="../../images/calf-480.webp 480w, ../../images/calf-960.webp 960w, ' \
-           '../../images/calf-1440.webp 1440w" sizes="(min-width: 46rem) 22rem, 100vw">' in pictures[0]
-    assert '<img src="../../images/calf.jpg" srcset="../../images/calf-480.jpg 480w, ../../images/calf-960.jpg 960w, ' \
-           '../../images/calf.jpg 1440w" sizes="(min-width: 46rem) 22rem, 100vw" width="1440" height="2160" ' \
+    assert '<source type="image/webp" srcset="../../images/calf-240.webp 240w, ../../images/calf-480.webp 480w, ' \
+           '../../images/calf-960.webp 960w, ../../images/calf-1440.webp 1440w" sizes="(min-width: 46rem) 22rem, ' \
+           '100vw">' in pictures[0]
+    assert '<img src="../../images/calf.jpg" srcset="../../images/calf-240.jpg 240w, ../../images/calf-480.jpg 480w, ' \
+           '../../images/calf-960.jpg 960w, ../../images/calf.jpg 1440w" sizes="(min-width: 46rem) 22rem, 100vw" width="1440" height="2160" ' \
            'alt="On tiptoe" decoding="async">' in pictures[0]  # the first is not lazy: it is what the reader sees
     assert "The top position" in pictures[0] and "Made for the tests" in pictures[0]
     assert 'width="300" height="200" alt="A band" loading="lazy" decoding="async"' in pictures[1]
     assert '<img src="../../images/figure.svg" alt="A drawing" loading="lazy" decoding="async">' in pictures[2]
+
+
+def test_cards_show_the_first_pictures_thumbnail(run_build, tmp_path):
+    picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    thumbnail = ('<picture class="thumbnail"><source type="image/webp" srcset="{up}images/calf-240.webp"><img '
+                 'src="{up}images/calf-240.jpg" width="240" height="360" alt="" loading="lazy" decoding="async">'
+                 '</picture>')
+    for page, up in [("exercises/index.html", "../"), ("muscles/calves/index.html", "../../"),
+                     ("equipment/index.html", None)]:
+        html = (tmp_path / "site" / page).read_text()
+        assert (thumbnail.format(up=up) in html) == (up is not None), page
 
 
 def test_a_second_build_encodes_nothing_and_a_changed_picture_is_made_again(run_build, tmp_path):
@@ -90,14 +104,17 @@ def test_a_second_build_encodes_nothing_and_a_changed_picture_is_made_again(run_
     assert run_build().exit_code == 0
     cache = tmp_path / ".site-cache/pictures"
     kept = {path.name: path.stat().st_mtime_ns for path in cache.iterdir()}
-    assert len(kept) == 8
+    assert len(kept) == 12  # the photo: 4 widths, 2 formats; the PNG: 2 widths, 2 formats
     (content / "exercises/calf-raise.md").write_text(CALF_IMAGES.replace("The top position", "The top"))
     assert run_build().exit_code == 0
     assert {path.name: path.stat().st_mtime_ns for path in cache.iterdir()} == kept
     (content / "images/calf.jpg").write_bytes(phone_photo(orientation=1))
     assert run_build().exit_code == 0
     assert Image.open(tmp_path / "site/images/calf.jpg").size == (1440, 960)
-    assert len(list(cache.iterdir())) == 8  # the old photo's files are gone from the cache
+    # The exercise, kept by the last build, is made again with the new picture: its page and its card say so.
+    assert 'width="1440" height="960" alt="On tiptoe"' in (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+    assert 'width="240" height="160" alt=""' in (tmp_path / "site/exercises/index.html").read_text()
+    assert len(list(cache.iterdir())) == 12  # the old photo's files are gone from the cache
 
 
 def test_a_file_that_is_no_picture_a_damaged_one_and_a_decompression_bomb_are_errors(run_build, tmp_path):
