@@ -25,7 +25,8 @@ from .carryover import Carryover
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, digest_of, \
     group_listings
 from .muscles import MuscleCatalogue, build_catalogue
-from .pictures import SUFFIXES as PICTURE_SUFFIXES, ImageState, NotAPicture, Picture
+from .media import exercise_video, media_problems, read_pictures, shown_pictures
+from .pictures import SUFFIXES as PICTURE_SUFFIXES, MediaState, Picture
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
 from .sources import SourceDocument, SourceReader
@@ -70,11 +71,12 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     found = _Collector()
     config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
-    images = reader.files(content_dir / "images")
-    # The same object while the files of images/ and the pictures among them are the same (see Memo.same).
-    image_state: ImageState = memo.same("images", (images, _read_pictures(reader, images, content_dir, found)))
+    media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
+    # The same object while the files of images/ and videos/ and the pictures among them are the same.
+    pictures = read_pictures(reader.pictures, media, content_dir, found.problems)
+    media_state: MediaState = memo.same("media", (media, pictures))
     carryover = carryover if not include_drafts else None
-    taken = carryover.taken(catalogue, image_state, exercise_files) if carryover and catalogue is not None else {}
+    taken = carryover.taken(catalogue, media_state, exercise_files) if carryover and catalogue is not None else {}
     catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
     exercise_docs = _load_markdown(reader, memo, tuple(path for path in exercise_files if path not in taken)
                                    if taken else exercise_files, ExerciseMeta, found, {"muscles": catalogue})
@@ -83,7 +85,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     slugs = _slug_index(exercise_files, exercise_docs, include_drafts, memo)
     routine_docs = _load_markdown(reader, memo, reader.files(content_dir / "routines", ".md"), RoutineMeta, found,
                                   {"exercises": slugs})
-    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, image_state, found, slugs.drafts) \
+    exercises = _build_exercises(exercise_docs, catalogue, renderer, memo, media_state, found, slugs.drafts) \
         if catalogue else {}
     exercises.update((exercise.slug, exercise) for exercise in taken.values())
     routines = _build_routines(routine_docs, exercises, renderer, memo, found, include_drafts)
@@ -91,14 +93,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         raise ContentError(found.problems)
     order = _in_order(exercises, memo)
     if carryover is not None:
-        carryover.leave(catalogue, content_dir / "muscles.yaml", image_state, order, reader.digests())
+        carryover.leave(catalogue, content_dir / "muscles.yaml", media_state, order, reader.digests())
     return memo.same("guide", Guide(
         config=config, introduction_html=renderer.render(config.introduction or "").html, groups=catalogue.groups,
         exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
         listings=_listings(catalogue.groups, order, memo), content_dir=content_dir, muscle_names=catalogue.names,
-        static_files=tuple(path for path in images if path.suffix.lower() not in PICTURE_SUFFIXES),
-        pictures=image_state[1],
+        static_files=tuple(path for path in media if path.suffix.lower() not in PICTURE_SUFFIXES),
+        pictures=media_state[1],
     ))
 
 
@@ -257,15 +259,17 @@ def _slug_of(document: SourceDocument) -> str:
 
 
 def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRenderer, memo: Memo,
-                     images: ImageState, found: _Collector, drafts: frozenset[str]) -> dict[str, Exercise]:
+                     media: MediaState, found: _Collector, drafts: frozenset[str]) -> dict[str, Exercise]:
     unique = _unique_slugs(documents, "exercise", found)
-    # An exercise with images is made again when files come or go, or a picture changes: it may show it.
+    # An exercise with images or a video is made again when files come or go, or a picture changes: it may
+    # show it.
     # (The columns are made with map, not loops: after an edit, this runs over ten thousand exercises.)
-    has_images = memo.each((_build_exercises, "images"), lambda entry: bool(entry[2].images), (unique,))
-    images_seen = tuple(map((None, images).__getitem__, has_images))
+    has_media = memo.each((_build_exercises, "media"), lambda entry: bool(entry[2].images or entry[2].video),
+                          (unique,))
+    media_seen = tuple(map((None, media).__getitem__, has_media))
     last: dict[str, Exercise] = memo.last(_build_exercises, {})
     fingerprints = Fingerprinter()  # for the catalogue's targets, which many exercises share
-    pictures = {picture.path: picture for picture in images[1]}
+    pictures = {picture.path: picture for picture in media[1]}
 
     def build(entry: tuple, _: object) -> Exercise | ContentError:
         made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints, pictures))
@@ -274,7 +278,7 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
         # rendered every page.
         kept = last.get(entry[0])
         return kept if kept is not None and kept == made else made
-    built = found.valid(memo.each(_build_exercises, build, (unique, images_seen), shared=(catalogue,)))
+    built = found.valid(memo.each(_build_exercises, build, (unique, media_seen), shared=(catalogue,)))
     exercises = dict(zip(map(attrgetter("slug"), built), built))
     memo.same(_build_exercises, exercises)
     for slug in drafts:
@@ -304,7 +308,7 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
                     renderer: BodyRenderer, fingerprints: Fingerprinter, pictures: Mapping[str, Picture]
                     ) -> Exercise:
     found = _Collector()
-    _check_images(meta, document, found)
+    found.problems.extend(media_problems(meta, document))
     body = renderer.render(document.body)
     if not body.steps:
         found.add(document.path, document.body_line,
@@ -312,7 +316,7 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
     if found.problems:
         raise ContentError(found.problems)
     primary, secondary = _resolve_targets(meta.muscles, catalogue), _resolve_targets(meta.secondary, catalogue)
-    shown = tuple(pictures[image.src] for image in meta.images if image.src in pictures)
+    shown = shown_pictures(meta, pictures)
     # All an exercise is made from: its file (its path, which gives its slug, and its bytes), the muscles it
     # names as muscles.yaml has them, and the pictures it shows.
     digest = hashlib.blake2b(b"%b\0%b%b%b" % (os.fsencode(document.path), document.digest,
@@ -323,7 +327,8 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
         body_html=body.html, steps=body.steps, source=document.path,
-        links=link_targets(body.html, document.path.as_posix()), pictures=shown, digest=digest,
+        links=link_targets(body.html, document.path.as_posix()), pictures=shown,
+        video=exercise_video(meta, pictures), digest=digest,
     )
 
 
@@ -337,40 +342,6 @@ def _first_equal(value: T) -> T:
 def _resolve_targets(names: tuple[str, ...], catalogue: MuscleCatalogue) -> tuple[Target, ...]:
     """The targets the names mean (validation has checked them all), each once."""
     return tuple(dict.fromkeys(catalogue.resolve(name) for name in names))
-
-
-def _read_pictures(reader: SourceReader, images: tuple[Path, ...], content_dir: Path, found: _Collector
-                   ) -> tuple[Picture, ...]:
-    """The pictures among the files of images/ (JPEG, PNG and WebP), each read by Pillow."""
-    pictures = []
-    for path in images:
-        if path.suffix.lower() in PICTURE_SUFFIXES:
-            picture = reader.pictures.read(path, path.relative_to(content_dir).as_posix())
-            if isinstance(picture, NotAPicture):
-                found.add(path, 1, str(picture))
-            else:
-                pictures.append(picture)
-    return tuple(pictures)
-
-
-def _check_images(meta: ExerciseMeta, document: SourceDocument, found: _Collector) -> None:
-    """Image paths are relative to the content folder's images/ and must stay inside it."""
-    for index, image in enumerate(meta.images):
-        line = document.lines.line_of(("images", index, "src"))
-        parts = Path(image.src).parts
-        if not parts or parts[0] != "images" or ".." in parts or Path(image.src).is_absolute():
-            found.add(document.path, line, f"image '{image.src}' must be a path inside the content "
-                                           "folder's images/, like 'images/ankle.jpg'")
-        elif not (_content_root(document.path) / image.src).is_file():
-            found.add(document.path, line, f"image '{image.src}' does not exist")
-
-
-def _content_root(path: Path) -> Path:
-    """The content folder of a file under content/exercises/ or content/routines/."""
-    for parent in path.parents:
-        if parent.name in ("exercises", "routines"):
-            return parent.parent
-    return path.parent
 
 
 def _build_routines(documents, exercises: dict[str, Exercise], renderer: BodyRenderer, memo: Memo,

@@ -9,7 +9,7 @@ from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import Iterable, Mapping, NamedTuple
 
-from .pictures import ImageState
+from .pictures import MediaState
 from .model import Exercise
 from .muscles import MuscleCatalogue
 from .search import SearchIndex
@@ -35,7 +35,7 @@ class KeptExercises:
 
     catalogue: MuscleCatalogue
     muscles_digest: bytes | None  # of the bytes of the muscles.yaml the catalogue was made from
-    images: ImageState
+    images: MediaState
     exercises: dict[Path, KeptExercise]  # by file
     search_index: SearchIndex | None = None  # of these very exercises: a build that takes them patches it
 
@@ -66,7 +66,7 @@ class Carryover:
                 found[path] = kept
         return found
 
-    def taken(self, catalogue: MuscleCatalogue, images: ImageState, paths: tuple[Path, ...]
+    def taken(self, catalogue: MuscleCatalogue, images: MediaState, paths: tuple[Path, ...]
               ) -> dict[Path, Exercise]:
         """`unchanged`, when the catalogue and the images are the last build's too, and no two files share a
         slug (which the files read again report)."""
@@ -78,7 +78,7 @@ class Carryover:
         self.taken_exercises = tuple(found.values())
         return {path: kept.exercise for path, kept in found.items()}
 
-    def leave(self, catalogue: MuscleCatalogue, muscles: Path, images: ImageState, exercises: Iterable[Exercise],
+    def leave(self, catalogue: MuscleCatalogue, muscles: Path, images: MediaState, exercises: Iterable[Exercise],
               read: Mapping[Path, bytes]) -> None:
         """Keep this build's `exercises`, made with the `catalogue` of the file `muscles`; `read`: the digests of
         the files this build read."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .fingerprint import Fingerprinter
 from .pictures import Picture
+from .video import Video
 from .schema import Dose, GuideConfig, Image
 
 
@@ -66,6 +67,7 @@ class Exercise:
     source: Path
     links: tuple[str, ...] = ()  # the content files its body links to (see links.link_targets)
     pictures: tuple[Picture, ...] = ()  # the raster pictures its images name, with their files
+    video: Video | None = None
     # A digest of all it is made from (its file's bytes and the muscles it names, see assemble.py): what it is
     # fingerprinted by, in the keys of its pages and of the blocks of the lists it is in.
     digest: bytes = field(default=b"", compare=False, repr=False)

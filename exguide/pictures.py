@@ -84,8 +84,8 @@ class Picture:
         return self.srcset(self.format)[-1]
 
 
-# The files of images/ and the pictures among them: what an exercise's images are made from.
-ImageState = tuple[tuple[Path, ...], tuple[Picture, ...]]
+# The files of images/ and videos/, and the pictures among them: what an exercise's media are made from.
+MediaState = tuple[tuple[Path, ...], tuple[Picture, ...]]
 
 
 class NotAPicture(ValueError):

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from .problems import ContentError, Problem, did_you_mean, suggestion
 from .sources import SourceDocument
+from .video import check_video_source, source_only
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: "$" would let a name end with a newline
 
@@ -144,6 +145,17 @@ class Image(Frozen):
     print: StrictBool = Field(False, description="The image the printed routine sheet shows (default: the first).")
 
 
+class VideoMeta(Frozen):
+    src: Annotated[Text, BeforeValidator(check_video_source)] = Field(
+        description="A file under content/videos/ (MP4 or WebM), or a YouTube or Vimeo address.",
+        examples=["videos/ankle-mobilization.mp4", "https://www.youtube.com/watch?v=aqz-KE-bpKQ"])
+    poster: Text | None = Field(None, description="The picture shown before it plays (default: the first image).",
+                                examples=["images/ankle.jpg"])
+
+
+VideoOrSource = Annotated[VideoMeta, BeforeValidator(source_only, json_schema_input_type=Text | VideoMeta)]
+
+
 Category = Literal["mobility", "stretch", "strength", "stability", "cardio"]
 Level = Literal["beginner", "intermediate", "advanced"]
 
@@ -166,6 +178,7 @@ class ExerciseMeta(Frozen):
     dose: Dose = Dose()
     cautions: tuple[Text, ...] = ()
     images: tuple[Image, ...] = ()
+    video: VideoOrSource | None = None
     tags: tuple[Text, ...] = ()
     draft: StrictBool = False
 
@@ -293,7 +306,7 @@ def explain(detail: dict, model: type[BaseModel]) -> str:
     return f"{name}: {detail['msg']}" if location else detail["msg"]
 
 
-_SELF_EXPLAINED = {"unknown_name", "slug", "base_url", "language"}
+_SELF_EXPLAINED = {"unknown_name", "slug", "base_url", "language", "video"}
 
 _TYPE_WORDS = {
     "string_type": "text (put it in quotes)",

@@ -48,6 +48,7 @@ def test_the_fixture_builds_every_page(fixture_site):
         "assets/routine.js",
         "assets/search.js",
         "assets/style.css",
+        "assets/video.js",
         "equipment/index.html",
         "equipment/none/index.html",
         "equipment/wall/index.html",

@@ -30,6 +30,7 @@ def test_the_readme_examples_build_inside_the_bundled_guide(run_build, tmp_path)
         "exercises/ankle-mobilization.md": _example("content/exercises/<slug>.md"),
         "routines/runners-knee.md": _example("content/routines/<slug>.md"),
         "images/ankle.jpg": _photo(),
+        "videos/ankle.mp4": b"\x00\x00\x00\x18ftypmp42",
     }, base=PROJECT_DIR / "content")
     result = run_build("--content", str(content))
     assert result.exit_code == 0, result.stderr

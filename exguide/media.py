@@ -1,0 +1,79 @@
+"""An exercise's pictures and video as its front matter names them: checked, and made into what pages show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from .pictures import SUFFIXES, NotAPicture, Picture, PictureReader
+from .problems import Problem
+from .schema import ExerciseMeta
+from .sources import SourceDocument
+from .video import Video, read_video
+
+POSTER_WIDTH = 960  # the widest file of a picture that a video's poster takes
+
+
+def read_pictures(reader: PictureReader, images: tuple[Path, ...], content_dir: Path, problems: list[Problem]
+                  ) -> tuple[Picture, ...]:
+    """The pictures among the files of images/ (JPEG, PNG and WebP), each read by Pillow."""
+    pictures = []
+    for path in images:
+        if path.suffix.lower() in SUFFIXES:
+            picture = reader.read(path, path.relative_to(content_dir).as_posix())
+            if isinstance(picture, NotAPicture):
+                problems.append(Problem(path, 1, str(picture)))
+            else:
+                pictures.append(picture)
+    return tuple(pictures)
+
+
+def media_problems(meta: ExerciseMeta, document: SourceDocument) -> list[Problem]:
+    """Images and a video file must be files of the content, in images/ and videos/."""
+    named = [(("images", index, "src"), "image", image.src, "images", "images/ankle.jpg")
+             for index, image in enumerate(meta.images)]
+    if meta.video is not None:
+        if meta.video.poster is not None:
+            named.append((("video", "poster"), "poster", meta.video.poster, "images", "images/ankle.jpg"))
+        if not meta.video.src.startswith("https://"):
+            named.append((("video", "src"), "video", meta.video.src, "videos", "videos/ankle.mp4"))
+    return [problem for location, what, path, folder, example in named
+            if (problem := _file_problem(document, location, what, path, folder, example)) is not None]
+
+
+def _file_problem(document: SourceDocument, location: tuple, what: str, path: str, folder: str, example: str
+                  ) -> Problem | None:
+    line = document.lines.line_of(location)
+    parts = Path(path).parts
+    if not parts or parts[0] != folder or ".." in parts or Path(path).is_absolute():
+        return Problem(document.path, line, f"{what} '{path}' must be a path inside the content folder's "
+                                            f"{folder}/, like '{example}'")
+    if not (_content_root(document.path) / path).is_file():
+        return Problem(document.path, line, f"{what} '{path}' does not exist")
+    return None
+
+
+def _content_root(path: Path) -> Path:
+    """The content folder of a file under content/exercises/ or content/routines/."""
+    for parent in path.parents:
+        if parent.name in ("exercises", "routines"):
+            return parent.parent
+    return path.parent
+
+
+def shown_pictures(meta: ExerciseMeta, pictures: Mapping[str, Picture]) -> tuple[Picture, ...]:
+    """The raster pictures that the exercise's images name (an SVG drawing is shown as it is)."""
+    return tuple(pictures[image.src] for image in meta.images if image.src in pictures)
+
+
+def exercise_video(meta: ExerciseMeta, pictures: Mapping[str, Picture]) -> Video | None:
+    """The exercise's video, with the site path of its poster: the one named, or its first image."""
+    if meta.video is None:
+        return None
+    video = read_video(meta.video.src)
+    assert video is not None  # validation has checked it
+    poster = meta.video.poster or (meta.images[0].src if meta.images else None)
+    if poster in pictures:
+        files = pictures[poster].srcset(pictures[poster].format)
+        poster = max((file for file in files if file.width <= POSTER_WIDTH), key=lambda file: file.width).path
+    return Video(video.host, video.address, video.player, poster)
