@@ -9,7 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .fingerprint import Fingerprinter
-from .pictures import Picture
+from .pictures import Picture, SheetPicture
 from .video import Video
 from .schema import Dose, GuideConfig, Image
 
@@ -80,6 +80,17 @@ class Exercise:
         """Each of its images, with the picture's files (None for an SVG drawing, shown as it is)."""
         by_path = {picture.path: picture for picture in self.pictures}
         return tuple((image, by_path.get(image.src)) for image in self.images)
+
+    @property
+    def sheet_picture(self) -> SheetPicture | None:
+        """The picture its line on a printed sheet shows: the one marked `print: true`, or the first."""
+        figures = self.figures
+        image, picture = next((figure for figure in figures if figure[0].print), figures[0] if figures else (None, None))
+        if image is None:
+            return None
+        if picture is None:
+            return SheetPicture(image.src, image.alt)
+        return SheetPicture(picture.sheet_file.path, image.alt, picture.sheet_file.width, picture.sheet_file.height)
 
     @property
     def thumbnail(self) -> Picture | None:

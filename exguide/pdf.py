@@ -15,16 +15,18 @@ import tempfile
 from dataclasses import replace
 from html import escape
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from .body import plain_text
 from .problems import ContentError, PdfEngineMissing, Problem
-from .paths import Page, SitePlan, frozen_context, pdf_path
+from .paths import ROUTINE_TEMPLATE, Page, SitePlan, StaticFile, frozen_context, pdf_path
 from .render import make_environment, render_page
-from .sheet import SIZES_PT
+from .sheet import first_step_to_lay_out, sheet_steps
 
 PAPERS = ("A4", "Letter")
+FileBytes = Callable[[StaticFile], bytes]  # the bytes of a file of the site (see PictureFiles.bytes_of)
 MOST_PAGES_TO_SHRINK = 2  # a sheet this long may still come to one page at a smaller type
 logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its font warnings are not the author's business
 
@@ -39,28 +41,31 @@ def _weasyprint():
     return weasyprint
 
 
-def print_routines(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], dict[str, bool]]:
+def print_routines(plan: SitePlan, template_dir: Path, file_bytes: FileBytes
+                   ) -> tuple[dict[str, bytes], dict[str, bool]]:
     """The PDFs of every routine and the routine pages as printed; whether each page's sheet fits one page."""
     printed: dict[str, bytes] = {}
     fits: dict[str, bool] = {}
-    with RoutinePrinter(plan, template_dir) as printer:
+    with RoutinePrinter(plan, template_dir, file_bytes) as printer:
         for page in plan.pages:
-            if page.template == "routine.html":
+            if page.template == ROUTINE_TEMPLATE:
                 final, outputs = printer.print(page)
                 printed.update(outputs)
                 fits[page.path] = final.context["sheet"].fits
     return printed, fits
 
 
-def print_routines_apart(plan: SitePlan, template_dir: Path) -> tuple[dict[str, bytes], dict[str, bool]]:
+def print_routines_apart(plan: SitePlan, template_dir: Path, file_bytes: FileBytes
+                         ) -> tuple[dict[str, bytes], dict[str, bool]]:
     """`print_routines` in a process forked for it, which ends with it: WeasyPrint's libraries keep about a
     quarter of a megabyte of each layout for good (60 layouts of one sheet in a bare loop: 63 -> 75 MB),
     which `serve`, printing at every pause in the editing, gathered without end."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return print_routines(plan, template_dir)
+        return print_routines(plan, template_dir, file_bytes)
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_print_and_send, args=(plan, template_dir, sending), name="exguide-print")
+    child = context.Process(target=_print_and_send, args=(plan, template_dir, file_bytes, sending),
+                            name="exguide-print")
     child.start()
     sending.close()
     try:
@@ -75,10 +80,10 @@ def print_routines_apart(plan: SitePlan, template_dir: Path) -> tuple[dict[str, 
     return value
 
 
-def _print_and_send(plan: SitePlan, template_dir: Path, sending) -> None:
+def _print_and_send(plan: SitePlan, template_dir: Path, file_bytes: FileBytes, sending) -> None:
     """In the forked process: the printed routines, or the exception printing them raised, sent back."""
     try:
-        sending.send(("printed", print_routines(plan, template_dir)))
+        sending.send(("printed", print_routines(plan, template_dir, file_bytes)))
     except (ContentError, PdfEngineMissing) as error:
         sending.send(("raised", error))
     except Exception as error:  # sent as text: another exception may not survive pickling
@@ -88,15 +93,17 @@ def _print_and_send(plan: SitePlan, template_dir: Path, sending) -> None:
 class RoutinePrinter:
     """Lays routine pages out as PDFs, in a working folder that holds the site's stylesheets and images."""
 
-    def __init__(self, plan: SitePlan, template_dir: Path) -> None:
+    def __init__(self, plan: SitePlan, template_dir: Path, file_bytes: FileBytes) -> None:
         _weasyprint()
         self._environment = make_environment(template_dir)
         self._folder = tempfile.TemporaryDirectory(prefix="exguide-print-")
         self._workdir = Path(self._folder.name)
         self._fetcher = _site_files_fetcher(self._workdir)
+        pictures = {item.exercise.sheet_picture.path for page in plan.pages if page.template == ROUTINE_TEMPLATE
+                    for item in page.inputs["routine"].items if item.exercise.sheet_picture}
         for static in plan.static_files:
-            if static.path.startswith("assets/"):
-                _put(self._workdir / static.path, static.source.read_bytes())
+            if static.path.startswith("assets/") or static.path in pictures:
+                _put(self._workdir / static.path, file_bytes(static))
 
     def __enter__(self) -> "RoutinePrinter":
         return self
@@ -151,11 +158,13 @@ _REFUSED = ("the routine's PDF would take in '{address}', which is not one of th
 
 
 def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Page, dict[str, bytes]]:
-    """Shrink the sheet until both papers give one page, or the floor is reached."""
-    routine = page.context["routine"]
-    level = page.context["sheet"].level
+    """Shrink the sheet (its pictures, then its type) until both papers give one page, or the floor is reached."""
+    routine, sheet = page.context["routine"], page.context["sheet"]
+    steps = sheet_steps(routine)
+    step = min(steps.index((sheet.level, sheet.picture_mm)), first_step_to_lay_out(routine, sheet.address is not None))
     while True:
-        page = _with_sheet(page, level=level)
+        level, picture_mm = steps[step]
+        page = _with_sheet(page, level=level, picture_mm=picture_mm)
         html = bytes(render_page(environment, page)).decode("utf-8")
         if len(plain_text(html)) > MOST_SHEET_CHARACTERS:
             return _with_sheet(page, fits=False), {page.path: html.encode("utf-8"), **_too_long(routine, workdir)}
@@ -163,11 +172,11 @@ def _print_routine(page: Page, environment, workdir: Path, fetcher) -> tuple[Pag
         documents = {paper: _layout(workdir, page.path, printable, paper, fetcher) for paper in PAPERS}
         pages = max(len(document.pages) for document in documents.values())
         fits = pages == 1
-        if fits or level == len(SIZES_PT) - 1:
+        if fits or step == len(steps) - 1:
             break
         # The type shrinks by a fifth at most: a sheet of more than two pages never comes to one, and the last
         # step is laid out at once (a layout for each step took minutes for a long sheet).
-        level = level + 1 if pages <= MOST_PAGES_TO_SHRINK else len(SIZES_PT) - 1
+        step = step + 1 if pages <= MOST_PAGES_TO_SHRINK else len(steps) - 1
     page = _with_sheet(page, fits=fits)
     outputs = {pdf_path(routine, paper): documents[paper].write_pdf() for paper in PAPERS}
     outputs[page.path] = html.encode("utf-8")

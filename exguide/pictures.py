@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}  # others are copied as they are
 WIDTHS = (240, 480, 960, 1440)  # a card's thumbnail, a phone, a phone at twice the density, a wide screen
+SHEET_WIDTH = 480  # a printed sheet's picture, about 26 mm wide: some 470 dots an inch, no more
 QUALITY = 80
 # What the files of a picture are made by: a new Pillow or new settings make them again.
 RECIPE = hashlib.blake2b(f"{PIL.__version__} {WIDTHS} {QUALITY} 1".encode(), digest_size=8).digest()
@@ -79,9 +80,28 @@ class Picture:
         return tuple(file for file in self.files if file.format == format)
 
     @property
+    def sheet_file(self) -> PictureFile:
+        """The file a printed sheet shows, and its PDFs take in: the largest in its own format up to SHEET_WIDTH."""
+        return [file for file in self.srcset(self.format) if file.width <= SHEET_WIDTH][-1]
+
+    @property
     def largest(self) -> PictureFile:
         """The file an `<img>` names: the largest in the picture's own format."""
         return self.srcset(self.format)[-1]
+
+
+@dataclass(frozen=True)
+class SheetPicture:
+    """The picture beside an exercise on a printed sheet: the site path of its file, and its shape."""
+
+    path: str
+    alt: str
+    width: int | None = None  # None for an SVG drawing
+    height: int | None = None
+
+    @property
+    def height_by_width(self) -> float:
+        return self.height / self.width if self.width and self.height else 1.0
 
 
 # The files of images/ and videos/, and the pictures among them: what an exercise's media are made from.

@@ -148,7 +148,7 @@ class Builder:
         files.update((static.path, self.picture_files.bytes_of(static)) for static in plan.static_files)
         warnings = sheet_warnings(plan.pages)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
-            printed, fits = print_routines_apart(plan, self.options.template_dir)
+            printed, fits = print_routines_apart(plan, self.options.template_dir, self.picture_files.bytes_of)
             files.update(printed)
             warnings = sheet_warnings(plan.pages, fits=lambda page: fits[page.path])
         return RenderedSite(guide, plan.links, files, plan.html_pages, warnings, plan.pdf_paths)
@@ -288,7 +288,8 @@ class Builder:
                     made.records.update((path, kept[path]) for path in paths)
                     continue
                 self.progress("Printing routines", done, len(pages))
-                printer = printer or cleanup.enter_context(RoutinePrinter(plan, self.options.template_dir))
+                printer = printer or cleanup.enter_context(RoutinePrinter(plan, self.options.template_dir,
+                                                                                 self.picture_files.bytes_of))
                 printed_page, files = printer.print(page)
                 fits = printed_page.context["sheet"].fits
                 for path in paths:

@@ -261,11 +261,11 @@ def _exercise_context(site: GuideConfig, exercise: Exercise, previous: Exercise 
     )
 
 
-def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_level: int = 0,
+def routine_page(site: GuideConfig, routine: Routine, links: Mapping[str, str], start_step: int = 0,
                  pdfs: bool = False, estimate: bool = True) -> Page:
-    """A routine's page, with the type step at which its print sheet fits one page (see sheet.py)."""
+    """A routine's page, with the step (type and pictures) at which its print sheet fits one page (see sheet.py)."""
     path = path_of(routine)
-    sheet = plan_sheet(routine, public_url(site, path), start_level, estimate)
+    sheet = plan_sheet(routine, public_url(site, path), start_step, estimate)
     pdf_links = tuple((paper, pdf_path(routine, paper)) for paper in PDF_PAPERS) if pdfs else ()
     steps = tuple(tuple(rewrite(step, item.exercise.source.as_posix(), path, links) for step in item.exercise.steps)
                   for item in routine.items)

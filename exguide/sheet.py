@@ -2,7 +2,9 @@
 
 Browsers cannot shrink type to fit a page, so the build estimates, from the text itself, the largest
 type step at which the routine fits one sheet of both A4 and US Letter, and names it in the page.
-The estimate errs on the long side; the PDF stage checks it against a real layout.
+Before the type shrinks, the exercises' pictures do, and then they go: each step of a sheet is a type
+step and the width of its pictures. The estimate errs on the long side; the PDF stage checks it against
+a real layout.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from .schema import Dose
 SIZES_PT = (10.0, 9.5, 9.0, 8.5, 8.0, 8.0)
 LINE_HEIGHTS = (1.2, 1.2, 1.2, 1.2, 1.15, 1.15)  # as the stylesheet's .sheet.fit-N rules say
 RUN_IN_LEVEL = len(SIZES_PT) - 1
+PICTURE_MM = (26, 18, 12)  # the widths of the pictures beside the exercises: the last is kept as the type shrinks
+PICTURE_GAP_MM = 2
+TALLEST = 1.0  # a tall picture is shown no taller than wide (the stylesheet's max-height)
 
 # The printable area common to A4 and US Letter with the stylesheet's 8 mm margins, in mm.
 PAGE_WIDTH_MM = 194.0   # A4 is the narrower
@@ -48,23 +53,37 @@ class PrintSheet:
     log_columns: tuple[str, ...]
     address: str | None = None
     qr_svg: str | None = None
+    picture_mm: int = 0  # the width of the pictures beside the exercises; 0: none
 
     @property
     def run_in(self) -> bool:
         return self.level == RUN_IN_LEVEL
 
 
-def plan_sheet(routine: Routine, page_url: str | None, start_level: int = 0, estimate: bool = True) -> PrintSheet:
-    """The largest type step, from `start_level` down, at which the routine fits on one page.
+def sheet_steps(routine: Routine) -> tuple[tuple[int, int], ...]:
+    """The (type step, picture width) a sheet tries, in order: the pictures shrink before the type does, and
+    keep their smallest width as it shrinks; they go only when even the smallest type does not fit with them.
+    A routine whose exercises have no picture tries the type steps alone."""
+    if not any(item.exercise.sheet_picture for item in routine.items):
+        return tuple((level, 0) for level in range(len(SIZES_PT)))
+    return ((0, PICTURE_MM[0]), (0, PICTURE_MM[1]), *((level, PICTURE_MM[-1]) for level in range(len(SIZES_PT))),
+            (RUN_IN_LEVEL, 0))
 
-    With `estimate` off the sheet is set at `start_level`, for a caller that measures the fit itself.
+
+def plan_sheet(routine: Routine, page_url: str | None, start_step: int = 0, estimate: bool = True) -> PrintSheet:
+    """The first step of `sheet_steps`, from `start_step` on, at which the routine fits on one page.
+
+    With `estimate` off the sheet is set at `start_step`, for a caller that measures the fit itself.
     """
-    fitting = (level for level in range(start_level, len(SIZES_PT))
-               if not estimate or estimated_height(routine, level, has_qr=page_url is not None) <= 1)
-    level = next(fitting, None)
+    steps = sheet_steps(routine)
+    fitting = (steps[step] for step in range(min(start_step, len(steps) - 1), len(steps))
+               if not estimate or estimated_height(routine, *steps[step], has_qr=page_url is not None) <= 1)
+    found = next(fitting, None)
+    level, picture_mm = found or steps[-1]
     return PrintSheet(
-        level=RUN_IN_LEVEL if level is None else level,
-        fits=level is not None,
+        level=level,
+        fits=found is not None,
+        picture_mm=picture_mm,
         log_caption=log_caption(routine.frequency),
         log_columns=log_columns(routine.frequency),
         address=page_url,
@@ -72,9 +91,22 @@ def plan_sheet(routine: Routine, page_url: str | None, start_level: int = 0, est
     )
 
 
-def estimated_height(routine: Routine, level: int, has_qr: bool = True) -> float:
-    """The routine's printed height at `level`, as a fraction of the usable page height."""
-    items_mm = [item_heights(item.exercise, item.dose)[level] for item in routine.items]
+# The PDF stage lays a sheet out from the first step whose estimate is at most this: the estimate errs on the
+# long side (by 3 to 20 %, the most with the narrower Arial-metric faces), and the real layout decides.
+HOPEFUL = 1.05
+
+
+def first_step_to_lay_out(routine: Routine, has_qr: bool) -> int:
+    """Where the PDF stage starts: the first of `sheet_steps` that may well fit (see HOPEFUL)."""
+    steps = sheet_steps(routine)
+    hopeful = (index for index, step in enumerate(steps) if estimated_height(routine, *step, has_qr=has_qr) <= HOPEFUL)
+    return next(hopeful, len(steps) - 1)
+
+
+def estimated_height(routine: Routine, level: int, picture_mm: int = 0, has_qr: bool = True) -> float:
+    """The routine's printed height at `level` with pictures `picture_mm` wide, as a fraction of the usable
+    page height."""
+    items_mm = [item_height(item.exercise, item.dose, level, picture_mm) for item in routine.items]
     return sheet_height(items_mm, level, has_qr)
 
 
@@ -90,10 +122,25 @@ def header_height(level: int) -> float:
     return HEADER_LINES * SIZES_PT[level] * PT_TO_MM * LINE_HEIGHTS[level] + 3
 
 
+COLUMN_MM = (PAGE_WIDTH_MM - COLUMN_GAP_MM) / 2
+
+
 def item_heights(exercise: Exercise, dose: Dose) -> tuple[float, ...]:
-    """The printed height in mm of one exercise of a sheet, at each type step."""
+    """The printed height in mm of one exercise of a sheet, at each type step, without its picture."""
     caution = "Caution: " + exercise.cautions[0] if exercise.cautions else ""
     return _text_heights(exercise.title, dose.describe(), exercise.steps, caution)
+
+
+def item_height(exercise: Exercise, dose: Dose, level: int, picture_mm: int) -> float:
+    """The printed height in mm of one exercise of a sheet, with its picture `picture_mm` wide beside its text.
+    The lines beside the picture are shorter by its width: what they cannot hold takes more lines."""
+    text_mm = item_heights(exercise, dose)[level]
+    picture = exercise.sheet_picture if picture_mm else None
+    if picture is None:
+        return text_mm
+    picture_high_mm = picture_mm * min(picture.height_by_width, TALLEST)
+    displaced_mm = min(picture_high_mm, text_mm) * (picture_mm + PICTURE_GAP_MM) / COLUMN_MM
+    return max(text_mm + displaced_mm, picture_high_mm + 2)
 
 
 @functools.lru_cache(maxsize=65_536)  # a pure function of the text; serve asks again on every rebuild
@@ -103,9 +150,9 @@ def _text_heights(title: str, dose_words: str, steps_html: tuple[str, ...], caut
 
 
 def _item_height(title: str, dose_words: str, steps: list[str], caution: str, level: int) -> float:
+    column_mm = COLUMN_MM
     size_mm = SIZES_PT[level] * PT_TO_MM
     line_mm = size_mm * LINE_HEIGHTS[level]
-    column_mm = (PAGE_WIDTH_MM - COLUMN_GAP_MM) / 2
     characters_per_line = column_mm / (CHAR_WIDTH_EM * size_mm)
     step_characters = (column_mm - STEP_INDENT_MM) / (CHAR_WIDTH_EM * size_mm)
     if level == RUN_IN_LEVEL:  # title and dose run together, and so do the steps and the caution

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from conftest import make_guide, read_tree
 from exguide.assemble import load_guide
 from exguide.pdf import print_routines
+from exguide.pictures import PictureFiles
 from exguide.pipeline import DEFAULT_TEMPLATES
 from exguide.plan import plan_site, routine_page
 from limits import limit_files
@@ -69,7 +70,7 @@ def test_a_sheet_that_does_not_fit_is_shrunk_step_by_step(tmp_path):
     at_largest = routine_page(guide.config, limit, plan.links, 0, pdfs=True, estimate=False)
     pages = tuple(at_largest if p.path == "routines/limit/index.html" else p for p in plan.pages)
     plan = replace(plan, pages=pages)
-    printed, fits = print_routines(plan, DEFAULT_TEMPLATES)
+    printed, fits = print_routines(plan, DEFAULT_TEMPLATES, PictureFiles(tmp_path / "pictures").bytes_of)
     level = int(re.search(r'class="routine sheet fit-(\d)', printed["routines/limit/index.html"].decode())[1])
     assert level > 0 and fits["routines/limit/index.html"]
     for name in ("routines/limit.pdf", "routines/limit-letter.pdf"):

@@ -7,7 +7,9 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from conftest import make_guide
 
@@ -149,3 +151,50 @@ def test_pages_with_pictures_are_valid_accessible_and_load_the_right_file(run_bu
         page.close()
     # 400 px wide at twice the density: the 960 px WebP, loaded, and shown 400 CSS pixels wide
     assert shown[0].endswith("/images/calf-960.webp") and shown[1] == 400
+
+
+@pytest.fixture(scope="module")
+def pictured_limit_site(tmp_path_factory):
+    """The routine at the print limit (8 exercises of 6 long steps), each exercise with a photo, upright or on
+    its side, and a drawing marked for print on the first."""
+    from limits import limit_files
+    root = tmp_path_factory.mktemp("pictured-limit")
+    files = limit_files()
+    for number in range(1, 9):
+        files[f"images/limit-{number}.jpg"] = phone_photo(900, 600, orientation=6 if number % 2 else 1)
+        images = f"images:\n  - src: images/limit-{number}.jpg\n    alt: Exercise {number}\n    credit: Us\n"
+        if number == 1:
+            files["images/limit-1.svg"] = SVG
+            images += "  - src: images/limit-1.svg\n    alt: A drawing\n    credit: Us\n    print: true\n"
+        path = f"exercises/limit-{number}.md"
+        files[path] = files[path].replace("cautions:", images + "cautions:", 1)
+    content = make_guide(root, files)
+    from exguide.cli import main
+    assert main(["build", "--content", str(content), "--out", str(root / "site")]) == 0
+    return root / "site"
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_the_routine_at_the_limit_prints_with_its_pictures_on_one_page(browser, pictured_limit_site, paper):
+    page = browser.new_page()
+    try:
+        page.goto((pictured_limit_site / "routines/limit/index.html").as_uri())
+        printed = PdfReader(io.BytesIO(page.pdf(format=paper)))
+    finally:
+        page.close()
+    assert len(printed.pages) == 1
+    assert len(printed.pages[0].images) == 7  # the seven photos; the first exercise's drawing is drawn, not an image
+    html = (pictured_limit_site / "routines/limit/index.html").read_text()
+    assert re.search(r'class="routine sheet fit-\d( run-in)? pictures-\d+"', html)
+    assert html.count('class="item-picture"') == 8 and 'src="../../images/limit-1.svg"' in html
+    assert 'src="../../images/limit-2-480.jpg" width="480" height="320" alt="Exercise 2"' in html  # print size
+
+
+@pytest.mark.parametrize("name", ["limit.pdf", "limit-letter.pdf"])
+def test_the_routines_pdfs_hold_its_pictures_at_print_resolution_on_one_page(pictured_limit_site, name):
+    path = pictured_limit_site / "routines" / name
+    pdf = PdfReader(path)
+    assert len(pdf.pages) == 1
+    images = pdf.pages[0].images
+    assert len(images) == 7 and all(image.image.size[0] == 480 for image in images)  # not the 1440 px web file
+    assert path.stat().st_size < 1_000_000
