@@ -34,7 +34,7 @@ def check_guide(options: BuildOptions, progress: Progress = lambda what, done, t
     guide, plan = Builder(replace(options, pdfs=False), progress, rebuilds=False).check()
     return sorted([*sheet_warnings(plan.pages), *_broken_links(guide, plan.links), *_foreign_paragraphs(guide),
                    *_unused_exercises(guide), *_unworked_groups(guide), *_near_duplicate_titles(guide),
-                   *_long_steps(guide)])
+                   *_long_steps(guide), *_huge_pictures(guide)])
 
 
 def _warning(path: Path, line: int, message: str) -> Problem:
@@ -85,6 +85,16 @@ def _foreign_script(text: str, expected: set[str]) -> str | None:
     if letters >= 5 and sum(foreign.values()) * 3 >= letters:
         return max(sorted(foreign), key=foreign.get)
     return None
+
+
+HUGE_PICTURE = 20_000_000  # bytes: a picture this big slows every build that reads it, and adds nothing on screen
+
+
+def _huge_pictures(guide: Guide) -> list[Problem]:
+    return [_warning(picture.source, 1, f"the picture is {picture.source.stat().st_size / 1e6:.0f} MB; the site shows "
+                                        f"it at most {picture.largest.width} pixels wide, so a smaller file (a few "
+                                        "MB at most) gives the same pages and faster builds")
+            for picture in guide.pictures if picture.source.stat().st_size > HUGE_PICTURE]
 
 
 def _unused_exercises(guide: Guide) -> list[Problem]:

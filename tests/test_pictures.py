@@ -198,3 +198,14 @@ def test_the_routines_pdfs_hold_its_pictures_at_print_resolution_on_one_page(pic
     images = pdf.pages[0].images
     assert len(images) == 7 and all(image.image.size[0] == 480 for image in images)  # not the 1440 px web file
     assert path.stat().st_size < 1_000_000
+
+
+def test_check_warns_about_a_huge_picture_that_builds(run_build, tmp_path):
+    import os
+    noise = Image.frombytes("RGB", (3000, 2400), os.urandom(3000 * 2400 * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG", compress_level=0)  # 21.6 MB: noise does not compress
+    make_guide(tmp_path, {"images/huge.png": out.getvalue()})
+    result = run_build("check")
+    assert "content/images/huge.png:1: warning: the picture is 22 MB; the site shows it at most 1440 pixels " \
+           "wide, so a smaller file (a few MB at most) gives the same pages and faster builds\n" in result.stdout + result.stderr
