@@ -116,6 +116,7 @@ def test_the_booklet_prints_cover_contents_and_each_section_on_its_own_page(brow
     assert pages[1].startswith("Contents")
     titles = ["Runner's knee mobility", "90/90 sit with reach", "Ankle mobilization", "Half-kneeling quad mobilization",
               "Low lunge with reach", "Wide-legged forward fold"]
+    # Each section starts a page, in order; a long exercise with its pictures may run onto a second one.
     starts = [next(i for i, text in enumerate(pages) if text.startswith(title)) for title in titles]
-    assert starts == list(range(2, 2 + len(titles)))
-    assert len(pages) == 2 + len(titles)
+    assert starts[0] == 2 and starts == sorted(starts)
+    assert all(later - earlier in (1, 2) for earlier, later in zip(starts, starts[1:])) and len(pages) - starts[-1] <= 2
