@@ -23,7 +23,7 @@ def test_an_exercise_shows_its_main_and_secondary_groups(browser, bundled_site):
         .filter(r => r.classList.length > 1).map(r => [r.dataset.group, r.classList[1]]))""")
     assert states == {"hip-flexors": "primary", "quadriceps": "primary", "core": "secondary", "lats": "secondary"}
     assert page.get_by_role("img", name="Body map of the muscles this exercise works").is_visible()
-    assert "Main target: Hip flexors, Quadriceps. Also worked: Core, Lats." in page.locator("figcaption").inner_text()
+    assert "Main target: Hip flexors, Quadriceps. Also worked: Core, Lats." in page.locator(".body-map figcaption").inner_text()
     page.emulate_media(media="print")
     fill = page.evaluate("() => getComputedStyle(document.querySelector('.region.primary > *')).fill")
     page.close()
