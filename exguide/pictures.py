@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 import PIL
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from .problems import ContentError, Problem
 from .seal import read_sealed, replace_file
 
 if TYPE_CHECKING:
@@ -176,15 +177,17 @@ class PictureFiles:
         self.in_memory = in_memory  # for `serve`: keep the files used by the last build, not read them again
         self._in_memory: dict[str, bytes] = {}
         self.used: set[str] = set()  # the names this build asked for
-        self.made = 0  # how many files were encoded
+        self.pending: dict[str, tuple[Picture, PictureFile]] = {}  # asked for without waiting, not made yet
+        self.failed: set[str] = set()  # pending once, and could not be made
 
-    def bytes_of(self, static: StaticFile) -> bytes:
-        """The bytes of a file of the site that is made from one file: a picture's, or a copy."""
+    def bytes_of(self, static: StaticFile, wait: bool = True) -> bytes | None:
+        """The bytes of a file of the site that is made from one file: a picture's, or a copy. Without
+        `wait`, a picture's file that is not made yet is None, and pending for `make_pending`."""
         if static.picture is None:
             return static.source.read_bytes()
-        return self.data(static.picture, static.picture.file_at(static.path))
+        return self.data(static.picture, static.picture.file_at(static.path), wait)
 
-    def data(self, picture: Picture, file: PictureFile) -> bytes:
+    def data(self, picture: Picture, file: PictureFile, wait: bool = True) -> bytes | None:
         name = f"{picture.digest.hex()}-{file.width}.{file.format.lower()}"
         self.used.add(name)
         if name in self._in_memory:
@@ -192,8 +195,30 @@ class PictureFiles:
         kept = read_sealed(self.folder / name) if self.use_cache else None
         if kept is not None:
             return self._remember(name, kept)
-        data = make_file(picture.source.read_bytes(), file)
-        self.made += 1
+        if not wait:
+            if name not in self.failed:
+                self.pending[name] = (picture, file)
+            return None
+        return self._make(name, picture, file)
+
+    def make_pending(self) -> list[Problem]:
+        """Make the files that were asked for without waiting (`serve` does it in a thread of its own); the
+        problems of those that could not be made, which are not asked for again."""
+        problems = []
+        while self.pending:
+            name, (picture, file) = self.pending.popitem()
+            try:
+                self._make(name, picture, file)
+            except ContentError as error:
+                self.failed.add(name)
+                problems += error.problems
+        return problems
+
+    def _make(self, name: str, picture: Picture, file: PictureFile) -> bytes:
+        try:  # the picture was read whole once, at an eighth of its size: rarely, it fails now
+            data = make_file(picture.source.read_bytes(), file)
+        except (OSError, NotAPicture) as error:
+            raise ContentError([Problem(picture.source, 1, str(error))]) from None
         self.folder.mkdir(parents=True, exist_ok=True)
         replace_file(self.folder / name, lambda out: out.write(data))
         return self._remember(name, data)

@@ -130,12 +130,14 @@ class Builder:
         content = self.options.content_dir
         return carryover.unchanged(self.reader.files(content / "exercises", ".md"), content / "muscles.yaml")
 
-    def rebuild(self, changes: Collection[str] | None = None, print_pdfs: bool | None = None) -> RenderedSite:
+    def rebuild(self, changes: Collection[str] | None = None, print_pdfs: bool | None = None,
+                wait_for_pictures: bool = True) -> RenderedSite:
         """Every output file, in memory, without touching the output folder (for `serve`): read what
         changed, validate, assemble and plan, render the pages whose key changed, print the routines.
 
         `changes` are the files a watcher saw change since the last build, if one watches (None: look at
         every file). With PDFs on, pages link to them; `print_pdfs=False` leaves making them to a later build.
+        Without `wait_for_pictures`, the files of new pictures are left out, pending (see PictureFiles).
         """
         if changes is not None:  # the templates are not the reader's: an edit of one must not read content again
             templates = os.path.realpath(self.options.template_dir) + os.sep
@@ -145,7 +147,10 @@ class Builder:
         guide, plan = self._plan(every_file=changes is None)
         files = self.pages.render(plan)
         self.picture_files.next_build()
-        files.update((static.path, self.picture_files.bytes_of(static)) for static in plan.static_files)
+        for static in plan.static_files:
+            data = self.picture_files.bytes_of(static, wait_for_pictures)
+            if data is not None:
+                files[static.path] = data
         warnings = sheet_warnings(plan.pages)
         if self.options.pdfs and (print_pdfs is None or print_pdfs):
             printed, fits = print_routines_apart(plan, self.options.template_dir, self.picture_files.bytes_of)

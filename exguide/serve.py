@@ -87,7 +87,7 @@ class Rebuilder:
                  ready: Callable[[list[str]], None]) -> list[str]:
         started = time.perf_counter()
         try:
-            site = self.builder.rebuild(changes, print_pdfs=with_pdfs)
+            site = self.builder.rebuild(changes, print_pdfs=with_pdfs, wait_for_pictures=False)
         except ContentError as error:
             # The watcher's own read of every file finds the same mistakes again: they are on screen already.
             if changes is not None or error.problems != self.state.problems:
@@ -109,11 +109,24 @@ class Rebuilder:
             ready(changed)
         changed = self.writer.update(files, previous, changed)
         self.uncollected = True
+        if self.builder.picture_files.pending:
+            self._make_pictures_then_rebuild(ready)
         if changed or first:
             written_ms = (time.perf_counter() - started) * 1000
             self.log(f"Built in {(served - started) * 1000:.0f} ms: {len(changed)} file(s) changed; "
                      f"{self.builder.options.out_dir.name}/ written after {written_ms:.0f} ms")
         return changed
+
+    def _make_pictures_then_rebuild(self, ready: Callable[[list[str]], None]) -> None:
+        """Make the files of new pictures in a thread, then rebuild to serve them: the pages were served
+        without waiting for them (a phone's photo takes a second or two)."""
+        pictures = self.builder.picture_files
+
+        def make() -> None:
+            for problem in pictures.make_pending():
+                self.log("  " + problem.format())
+            self.rebuild(changes=(), ready=ready)
+        threading.Thread(target=make, name="exguide-pictures", daemon=True).start()
 
     def collect(self) -> None:
         """Free the garbage cycles that rebuilds left: a full collection, at a quiet moment (0.2 s for a guide

@@ -209,3 +209,34 @@ def test_check_warns_about_a_huge_picture_that_builds(run_build, tmp_path):
     result = run_build("check")
     assert "content/images/huge.png:1: warning: the picture is 22 MB; the site shows it at most 1440 pixels " \
            "wide, so a smaller file (a few MB at most) gives the same pages and faster builds\n" in result.stdout + result.stderr
+
+
+def test_serve_serves_the_pages_before_a_new_photos_files_are_made_then_serves_those(tmp_path):
+    """A save that adds a photo: the pages come at once (the reload is not held up by the encoding); the
+    photo's files follow from a thread, with a second reload."""
+    import threading
+    from exguide.options import BuildOptions
+    from exguide.pipeline import Builder
+    from exguide.serve import Rebuilder, ServeState
+    content = make_guide(tmp_path)
+    state, logged = ServeState(), []
+    rebuilder = Rebuilder(Builder(BuildOptions(content, tmp_path / "site", pdfs=False)), state, logged.append)
+    rebuilder.rebuild(changes=())
+    exercise = content / "exercises/calf-raise.md"
+    (content / "images").mkdir(exist_ok=True)
+    (content / "images/calf.jpg").write_bytes(phone_photo(1200, 800, orientation=1))
+    exercise.write_text(with_images("  - src: images/calf.jpg\n    alt: On tiptoe\n    credit: Us\n"))
+    reloads: list[list[str]] = []
+    second = threading.Event()
+
+    def ready(changed: list[str]) -> None:
+        reloads.append(sorted(changed))
+        second.set() if len(reloads) == 2 else None
+    rebuilder.rebuild(changes=[str(exercise), str(content / "images/calf.jpg")], ready=ready)
+    assert "exercises/calf-raise/index.html" in reloads[0]
+    assert not any(path.startswith("images/") for path in reloads[0])  # served before the photo's files
+    assert second.wait(timeout=60)
+    assert [path for path in reloads[1] if path.startswith("images/")] == [
+        "images/calf-1200.webp", "images/calf-240.jpg", "images/calf-240.webp", "images/calf-480.jpg",
+        "images/calf-480.webp", "images/calf-960.jpg", "images/calf-960.webp", "images/calf.jpg"]
+    assert state.files["images/calf-240.webp"][:4] == b"RIFF" and not state.problems  # served
