@@ -316,7 +316,8 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
     if found.problems:
         raise ContentError(found.problems)
     primary, secondary = _resolve_targets(meta.muscles, catalogue), _resolve_targets(meta.secondary, catalogue)
-    shown = shown_pictures(meta, pictures)
+    links = link_targets(body.html, document.path.as_posix())
+    shown = shown_pictures(meta, document, links, pictures)
     # All an exercise is made from: its file (its path, which gives its slug, and its bytes), the muscles it
     # names as muscles.yaml has them, and the pictures it shows.
     digest = hashlib.blake2b(b"%b\0%b%b%b" % (os.fsencode(document.path), document.digest,
@@ -327,7 +328,7 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
         body_html=body.html, steps=body.steps, source=document.path,
-        links=link_targets(body.html, document.path.as_posix()), pictures=shown,
+        links=links, pictures=shown,
         video=exercise_video(meta, pictures), digest=digest,
     )
 

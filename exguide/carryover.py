@@ -28,9 +28,9 @@ class KeptExercises:
 
     An exercise is made from its file's bytes, the muscle catalogue and the images that exist, with the
     pictures made of them (and by this program: the store keeps nothing from another version). One whose file
-    has the same digest, under an equal catalogue and the same images, is the same exercise, and its file is not read, parsed, checked nor
-    converted again: at 10,000 exercises, a third of the rebuild that
-    follows an edit. Only a guide built without drafts keeps its exercises, so that each one kept is known
+    has the same digest, under an equal catalogue and the same images, is the same exercise, and its file is
+    not read, parsed, checked nor converted again: at 10,000 exercises, a third of the rebuild that follows an
+    edit. Only a guide built without drafts keeps its exercises, so that each one kept is known
     to be published. Pickled together, they share the catalogue's groups and targets as they did."""
 
     catalogue: MuscleCatalogue

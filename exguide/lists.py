@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from .fingerprint import Fingerprinter
 from .links import relative_url, rewrite
+from .media import with_pictures
 from .model import Exercise, Guide
 from .paths import BOOKLET, CUSTOM_ROUTINE, NO_EQUIPMENT, EquipmentPiece, equipment_slug, path_of, script_json, \
     value_slug
@@ -129,7 +130,8 @@ class BookletSection:
 
     @property
     def body_html(self) -> str:
-        return rewrite(self.exercise.body_html, self.exercise.source.as_posix(), BOOKLET, self.links.paths)
+        return with_pictures(rewrite(self.exercise.body_html, self.exercise.source.as_posix(), BOOKLET,
+                                     self.links.paths), BOOKLET, self.exercise.pictures)
 
 
 @dataclass(frozen=True, eq=False)

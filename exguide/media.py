@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
+from html import escape
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import unquote
 
+from .links import is_local, relative_url
 from .pictures import SUFFIXES, NotAPicture, Picture, PictureReader
 from .problems import Problem
 from .schema import ExerciseMeta
@@ -61,9 +66,43 @@ def _content_root(path: Path) -> Path:
     return path.parent
 
 
-def shown_pictures(meta: ExerciseMeta, pictures: Mapping[str, Picture]) -> tuple[Picture, ...]:
-    """The raster pictures that the exercise's images name (an SVG drawing is shown as it is)."""
-    return tuple(pictures[image.src] for image in meta.images if image.src in pictures)
+def shown_pictures(meta: ExerciseMeta, document: SourceDocument, links: tuple[str, ...],
+                   pictures: Mapping[str, Picture]) -> tuple[Picture, ...]:
+    """The raster pictures the exercise shows (an SVG drawing is shown as it is): those its images name,
+    then those its body links to (`links`: see links.link_targets)."""
+    root = _content_root(document.path).as_posix() + "/"
+    named = [image.src for image in meta.images] + [link.removeprefix(root) for link in links]
+    return tuple(pictures[path] for path in dict.fromkeys(named) if path in pictures)
+
+
+BODY_SIZES = "(min-width: 46rem) 44rem, 100vw"  # a picture in the text is as wide as the main column
+_IMAGE = re.compile(r'<img alt="([^"]*)" src="([^"]*)"([^>]*)>')  # as Python-Markdown writes an image
+
+
+def with_pictures(html: str, page_path: str, pictures: tuple[Picture, ...]) -> str:
+    """`html`, whose links lead from `page_path` already (see links.rewrite), with each image of one of the
+    `pictures` shown from its files, as the exercise's own pictures are: srcset, size, lazily."""
+    if not pictures or "<img" not in html:
+        return html
+    by_path = {picture.path: picture for picture in pictures}
+    folder = posixpath.dirname(page_path)
+
+    def srcset(picture: Picture, format: str) -> str:
+        files = picture.srcset(format)
+        return escape(", ".join(f"{relative_url(page_path, file.path)} {file.width}w" for file in files))
+
+    def shown(match: re.Match) -> str:
+        address = match[2]
+        target = posixpath.normpath(posixpath.join(folder, unquote(address)))
+        picture = by_path.get(target) if is_local(address) else None
+        if picture is None:
+            return match[0]
+        webp = "" if picture.format == "WEBP" else \
+            f'<source type="image/webp" srcset="{srcset(picture, "WEBP")}" sizes="{BODY_SIZES}">'
+        return (f'<picture>{webp}<img alt="{match[1]}" src="{address}" srcset="{srcset(picture, picture.format)}" '
+                f'sizes="{BODY_SIZES}" width="{picture.largest.width}" height="{picture.largest.height}"{match[3]} '
+                'loading="lazy" decoding="async"></picture>')
+    return _IMAGE.sub(shown, html)
 
 
 def exercise_video(meta: ExerciseMeta, pictures: Mapping[str, Picture]) -> Video | None:

@@ -85,7 +85,8 @@ class Exercise:
     def sheet_picture(self) -> SheetPicture | None:
         """The picture its line on a printed sheet shows: the one marked `print: true`, or the first."""
         figures = self.figures
-        image, picture = next((figure for figure in figures if figure[0].print), figures[0] if figures else (None, None))
+        first = figures[0] if figures else (None, None)
+        image, picture = next((figure for figure in figures if figure[0].print), first)
         if image is None:
             return None
         if picture is None:

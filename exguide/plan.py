@@ -16,6 +16,7 @@ from .cache import Memo
 from .links import link_targets, relative_url, rewrite
 from .lists import BookletSection, CustomRoutineEntry, ExerciseRow, LinkPlaces, equipment_of, equipment_pieces, \
     exercise_filters
+from .media import with_pictures
 from .model import Exercise, Guide, GroupListing, Routine
 from .paths import BOOKLET, CUSTOM_ROUTINE, CUSTOM_ROUTINE_DATA, EQUIPMENT_INDEX, EXERCISE_INDEX, HOME, \
     MUSCLES_INDEX, PDF_PAPERS, ROUTINE_TEMPLATE, SEARCH, EquipmentPiece, Page, SitePlan, StaticFile, \
@@ -253,7 +254,8 @@ def _exercise_page(site: GuideConfig, exercise: Exercise, previous: Exercise | N
 
 def _exercise_context(site: GuideConfig, exercise: Exercise, previous: Exercise | None, following: Exercise | None,
                       routines: tuple[Routine, ...], links: tuple[tuple[str, str], ...]) -> Mapping[str, Any]:
-    body = rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), dict(links))
+    body = with_pictures(rewrite(exercise.body_html, exercise.source.as_posix(), path_of(exercise), dict(links)),
+                         path_of(exercise), exercise.pictures)
     return frozen_context(
         site=site, exercise=exercise, body_html=body, routines=routines,
         structured_data=structured_data(exercise, public_url(site, path_of(exercise))),

@@ -365,7 +365,8 @@ class _CacheUnpickler(pickle.Unpickler):
     file that passed its seal cannot run code (see seal.py)."""
 
     MODULES = {"exguide.model", "exguide.schema", "exguide.muscles", "exguide.search", "exguide.carryover",
-               "exguide.body", "exguide.pictures", "exguide.video", "pathlib", "datetime", "decimal", "pydantic_core._pydantic_core"}
+               "exguide.body", "exguide.pictures", "exguide.video", "pathlib", "datetime", "decimal",
+               "pydantic_core._pydantic_core"}
     NAMES = {("array", "array"), ("array", "_array_reconstructor"), ("copyreg", "_reconstructor"),
              ("builtins", "frozenset"), ("builtins", "set"), ("builtins", "object")}
 

@@ -14,7 +14,8 @@ from pydantic_core import PydanticCustomError
 
 FILE_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
 ACCEPTED = ("a file under content/videos/, like 'videos/ankle.mp4' (MP4 or WebM), a YouTube address, like "
-            "'https://www.youtube.com/watch?v=…' or 'https://youtu.be/…', or a Vimeo one, like 'https://vimeo.com/…'")
+            "'https://www.youtube.com/watch?v=…' or 'https://youtu.be/…', or a Vimeo one, like "
+            "'https://vimeo.com/…'")
 
 _YOUTUBE = re.compile(r"https://(?:(?:www\.|m\.)?youtube\.com/(?:watch\?(?:\S*&)?v=|shorts/|embed/)|youtu\.be/|"
                       r"www\.youtube-nocookie\.com/embed/)(?P<id>[A-Za-z0-9_-]{11})(?:[?&#]\S*)?")

@@ -240,3 +240,18 @@ def test_serve_serves_the_pages_before_a_new_photos_files_are_made_then_serves_t
         "images/calf-1200.webp", "images/calf-240.jpg", "images/calf-240.webp", "images/calf-480.jpg",
         "images/calf-480.webp", "images/calf-960.jpg", "images/calf-960.webp", "images/calf.jpg"]
     assert state.files["images/calf-240.webp"][:4] == b"RIFF" and not state.problems  # served
+
+
+def test_a_picture_in_the_body_is_shown_from_its_files_on_the_page_and_in_the_booklet(run_build, tmp_path):
+    make_guide(tmp_path, {"images/calf.jpg": phone_photo(1200, 800, orientation=1), "exercises/calf-raise.md":
+                          FIXTURE_CALF.replace("\n1. ", "\n![On tiptoe](../images/calf.jpg)\n\n1. ", 1)})
+    assert run_build().exit_code == 0
+    page = (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+    assert '<picture><source type="image/webp" srcset="../../images/calf-240.webp 240w, ../../images/calf-480.webp ' \
+           '480w, ../../images/calf-960.webp 960w, ../../images/calf-1200.webp 1200w" sizes="(min-width: 46rem) 44rem, ' \
+           '100vw"><img alt="On tiptoe" src="../../images/calf.jpg" srcset="../../images/calf-240.jpg 240w, ' \
+           '../../images/calf-480.jpg 480w, ../../images/calf-960.jpg 960w, ../../images/calf.jpg 1200w" sizes="' \
+           '(min-width: 46rem) 44rem, 100vw" width="1200" height="800" loading="lazy" decoding="async"></picture>' in page
+    booklet = (tmp_path / "site/print/index.html").read_text()
+    assert '<img alt="On tiptoe" src="../images/calf.jpg" srcset="../images/calf-240.jpg 240w' in booklet
+    assert 'alt="" loading="lazy"' in (tmp_path / "site/exercises/index.html").read_text()  # its card's thumbnail
