@@ -71,10 +71,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     found = _Collector()
     config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
-    media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
-    # The same object while the files of images/ and videos/ and the pictures among them are the same.
-    pictures = read_pictures(reader.pictures, media, content_dir, found.problems)
-    media_state: MediaState = memo.same("media", (media, pictures))
+    media_state = _media_state(content_dir, reader, memo, found)
     carryover = carryover if not include_drafts else None
     taken = carryover.taken(catalogue, media_state, exercise_files) if carryover and catalogue is not None else {}
     catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
@@ -99,9 +96,14 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         exercises=order,
         routines=memo.same("routines", tuple(sorted(routines, key=lambda r: (r.title.casefold(), r.slug)))),
         listings=_listings(catalogue.groups, order, memo), content_dir=content_dir, muscle_names=catalogue.names,
-        static_files=tuple(path for path in media if path.suffix.lower() not in PICTURE_SUFFIXES),
-        pictures=media_state[1],
-    ))
+        static_files=tuple(path for path in media_state[0] if path.suffix.lower() not in PICTURE_SUFFIXES),
+        pictures=media_state[1]))
+
+
+def _media_state(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector) -> MediaState:
+    """The files of images/ and videos/, and the pictures among them: the same object while they are."""
+    media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
+    return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems)))
 
 
 def _settings(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector
