@@ -23,7 +23,8 @@ from typing import Iterator, Mapping, Sequence
 from .body import plain_text
 from .model import Exercise
 from .parallel import in_worker, run_shared
-from .paths import script_json
+from .links import relative_url
+from .paths import SEARCH, script_json
 
 DOCUMENTS_PER_SHARD = 500
 WEIGHTS = {"title": 10, "muscle": 6, "summary": 3}  # for each time a word is there; in the body, 1
@@ -270,8 +271,17 @@ class SearchIndex:
 def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: int) -> str:
     """A shard of documents as the script's data."""
     start = shard * DOCUMENTS_PER_SHARD
-    return script_json([{"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary}
-                        for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]])
+    return script_json([{"title": exercise.title, "url": links[exercise.slug], "summary": exercise.summary,
+                         **_thumbnail(exercise)} for exercise in exercises[start:start + DOCUMENTS_PER_SHARD]])
+
+
+def _thumbnail(exercise: Exercise) -> dict:
+    """The thumbnail a search result shows, as its card does: [WebP, its own format, width, height]."""
+    picture = exercise.thumbnail
+    if picture is None:
+        return {}
+    webp, own = picture.files[0], picture.srcset(picture.format)[0]
+    return {"thumbnail": [relative_url(SEARCH, webp.path), relative_url(SEARCH, own.path), webp.width, webp.height]}
 
 
 def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights: tuple[Weights, ...] | None = None

@@ -255,3 +255,16 @@ def test_a_picture_in_the_body_is_shown_from_its_files_on_the_page_and_in_the_bo
     booklet = (tmp_path / "site/print/index.html").read_text()
     assert '<img alt="On tiptoe" src="../images/calf.jpg" srcset="../images/calf-240.jpg 240w' in booklet
     assert 'alt="" loading="lazy"' in (tmp_path / "site/exercises/index.html").read_text()  # its card's thumbnail
+
+
+def test_search_results_show_the_thumbnail_as_cards_do(run_build, tmp_path, browser):
+    picture_guide(tmp_path)
+    assert run_build().exit_code == 0
+    page = browser.new_page()
+    try:
+        page.goto((tmp_path / "site/search/index.html").as_uri() + "?q=calf")
+        page.wait_for_function("document.querySelectorAll('.search-results li').length > 0")
+        shown = page.eval_on_selector(".search-results li picture img", "img => [img.currentSrc, img.getAttribute('width'), img.alt]")
+    finally:
+        page.close()
+    assert shown[0].endswith("/images/calf-240.webp") and shown[1:] == ["240", ""]

@@ -75,6 +75,25 @@
       });
   }
 
+  // As a card's thumbnail: [WebP, the picture's own format, width, height].
+  function thumbnail(files) {
+    var picture = document.createElement("picture");
+    picture.className = "thumbnail";
+    var source = document.createElement("source");
+    source.type = "image/webp";
+    source.srcset = files[0];
+    var image = document.createElement("img");
+    image.src = files[1];
+    image.width = files[2];
+    image.height = files[3];
+    image.alt = "";
+    image.loading = "lazy";
+    image.decoding = "async";
+    picture.appendChild(source);
+    picture.appendChild(image);
+    return picture;
+  }
+
   function show(query, found) {
     var needed = Array.from(new Set(found.map(function (hit) { return Math.floor(hit.doc / perShard); })));
     return Promise.all(needed.map(function (n) { return load("docs", String(n)); })).then(function () {
@@ -89,6 +108,7 @@
         heading.appendChild(link);
         var summary = document.createElement("p");
         summary.textContent = doc.summary;
+        if (doc.thumbnail) item.appendChild(thumbnail(doc.thumbnail));
         item.appendChild(heading);
         item.appendChild(summary);
         return item;
