@@ -71,7 +71,7 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
     found = _Collector()
     config, catalogue = _settings(content_dir, reader, memo, found)
     exercise_files = reader.files(content_dir / "exercises", ".md")
-    media_state = _media_state(content_dir, reader, memo, found)
+    media_state = _media_state(content_dir, reader, memo, found, config is not None and config.avif)
     carryover = carryover if not include_drafts else None
     taken = carryover.taken(catalogue, media_state, exercise_files) if carryover and catalogue is not None else {}
     catalogue = carryover.last.catalogue if taken else catalogue  # equal; the exercises taken share its groups
@@ -100,10 +100,11 @@ def load_guide(content_dir: Path, include_drafts: bool = False, reader: SourceRe
         pictures=media_state[1]))
 
 
-def _media_state(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector) -> MediaState:
+def _media_state(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector, avif: bool
+                 ) -> MediaState:
     """The files of images/ and videos/, and the pictures among them: the same object while they are."""
     media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
-    return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems)))
+    return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems, avif)))
 
 
 def _settings(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote
 
+from PIL import features
+
 from .links import is_local, relative_url
 from .pictures import SUFFIXES, NotAPicture, Picture, PictureReader
 from .problems import Problem
@@ -19,13 +21,18 @@ from .video import Video, read_video
 POSTER_WIDTH = 960  # the widest file of a picture that a video's poster takes
 
 
-def read_pictures(reader: PictureReader, images: tuple[Path, ...], content_dir: Path, problems: list[Problem]
-                  ) -> tuple[Picture, ...]:
-    """The pictures among the files of images/ (JPEG, PNG and WebP), each read by Pillow."""
+def read_pictures(reader: PictureReader, images: tuple[Path, ...], content_dir: Path, problems: list[Problem],
+                  avif: bool = False) -> tuple[Picture, ...]:
+    """The pictures among the files of images/ (JPEG, PNG and WebP), each read by Pillow (`avif`: to be made
+    as AVIF too, which this Pillow must be able to write)."""
+    if avif and not features.check("avif"):
+        problems.append(Problem(content_dir / "guide.yaml", 1, "avif: this Pillow cannot write AVIF; upgrade it "
+                                                               "(pip install --upgrade pillow) or remove 'avif: true'"))
+        avif = False
     pictures = []
     for path in images:
         if path.suffix.lower() in SUFFIXES:
-            picture = reader.read(path, path.relative_to(content_dir).as_posix())
+            picture = reader.read(path, path.relative_to(content_dir).as_posix(), avif)
             if isinstance(picture, NotAPicture):
                 problems.append(Problem(path, 1, str(picture)))
             else:
@@ -97,9 +104,9 @@ def with_pictures(html: str, page_path: str, pictures: tuple[Picture, ...]) -> s
         picture = by_path.get(target) if is_local(address) else None
         if picture is None:
             return match[0]
-        webp = "" if picture.format == "WEBP" else \
-            f'<source type="image/webp" srcset="{srcset(picture, "WEBP")}" sizes="{BODY_SIZES}">'
-        return (f'<picture>{webp}<img alt="{match[1]}" src="{address}" srcset="{srcset(picture, picture.format)}" '
+        sources = "".join(f'<source type="image/{format.lower()}" srcset="{srcset(picture, format)}" '
+                          f'sizes="{BODY_SIZES}">' for format in picture.other_formats)
+        return (f'<picture>{sources}<img alt="{match[1]}" src="{address}" srcset="{srcset(picture, picture.format)}" '
                 f'sizes="{BODY_SIZES}" width="{picture.largest.width}" height="{picture.largest.height}"{match[3]} '
                 'loading="lazy" decoding="async"></picture>')
     return _IMAGE.sub(shown, html)

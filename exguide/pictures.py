@@ -58,14 +58,24 @@ class Picture:
     width: int
     height: int
     format: str
+    avif: bool = False  # whether it is made as AVIF too (guide.yaml's `avif: true`)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats of its files, the smallest first: a browser takes the first it can show."""
+        return tuple(dict.fromkeys(("AVIF",) * self.avif + ("WEBP", self.format)))
+
+    @property
+    def other_formats(self) -> tuple[str, ...]:
+        """Those of `formats` that a `<picture>` offers in `<source>`s before its `<img>`."""
+        return self.formats[:-1] if self.formats[-1] == self.format else self.formats
 
     @cached_property
     def files(self) -> tuple[PictureFile, ...]:
-        """Every file of the picture, by format (WebP first) and width; never wider than the picture."""
+        """Every file of the picture, by format and width; never wider than the picture."""
         widths = sorted({min(width, self.width) for width in WIDTHS})
-        formats = dict.fromkeys(("WEBP", self.format))
         return tuple(PictureFile(self._file_path(width, format), width, round(self.height * width / self.width),
-                                 format) for format in formats for width in widths)
+                                 format) for format in self.formats for width in widths)
 
     def _file_path(self, width: int, format: str) -> str:
         if format == self.format and width == min(self.width, WIDTHS[-1]):
@@ -113,13 +123,13 @@ class NotAPicture(ValueError):
     """The file cannot be read as a picture; the message says why and what to do."""
 
 
-def read_picture(source: Path, path: str, data: bytes) -> Picture:
+def read_picture(source: Path, path: str, data: bytes, avif: bool = False) -> Picture:
     """What a picture file is, or NotAPicture. It is decoded whole, to find a damaged file now rather than
     when its files are made (a JPEG at an eighth of its size: a 12-megapixel photo takes 4 ms)."""
     with _opened(data, small=True) as (image, size):
         width, height = size if image.getexif().get(_ORIENTATION, 1) < 5 else size[::-1]  # 5-8: a quarter turn
-    digest = hashlib.blake2b(data, digest_size=16, key=RECIPE).digest()
-    return Picture(source, path, digest, width, height, SUFFIXES[source.suffix.lower()])
+    digest = hashlib.blake2b(data, digest_size=16, key=RECIPE + b"avif" * avif).digest()
+    return Picture(source, path, digest, width, height, SUFFIXES[source.suffix.lower()], avif)
 
 
 _ORIENTATION = 0x0112  # the EXIF tag that says how a picture is stored turned or mirrored
@@ -162,7 +172,7 @@ def make_file(data: bytes, file: PictureFile) -> bytes:
             picture = picture.resize((file.width, file.height), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         # No exif=, icc_profile= nor pnginfo=: nothing of the original's metadata is written.
-        options = {"quality": QUALITY} if file.format in ("JPEG", "WEBP") else {"optimize": True}
+        options = {"quality": QUALITY} if file.format in ("JPEG", "WEBP", "AVIF") else {"optimize": True}
         picture.save(out, file.format, **options)
         return out.getvalue()
 
@@ -245,15 +255,15 @@ class PictureReader:
     """Reads pictures, and reads one again only when its size or time changed (nothing else is kept)."""
 
     def __init__(self) -> None:
-        self._known: dict[Path, tuple[tuple[int, int], Picture | NotAPicture]] = {}
+        self._known: dict[Path, tuple[tuple[int, int, bool], Picture | NotAPicture]] = {}
 
-    def read(self, source: Path, path: str) -> Picture | NotAPicture:
+    def read(self, source: Path, path: str, avif: bool = False) -> Picture | NotAPicture:
         stat = source.stat()
-        seen = (stat.st_size, stat.st_mtime_ns)
+        seen = (stat.st_size, stat.st_mtime_ns, avif)
         known = self._known.get(source)
         if known is None or known[0] != seen:
             try:
-                known = seen, read_picture(source, path, source.read_bytes())
+                known = seen, read_picture(source, path, source.read_bytes(), avif)
             except NotAPicture as error:
                 known = seen, error
             self._known[source] = known

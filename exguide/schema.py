@@ -212,6 +212,7 @@ class GuideConfig(Frozen):
     base_url: Annotated[Text, BeforeValidator(_check_base_url)] | None = None
     author: Text | None = None
     credits: tuple[Text, ...] = ()
+    avif: StrictBool = Field(False, description="Also make each picture as AVIF: smaller files, slow to make.")
 
 
 class MuscleEntry(Frozen):

@@ -280,7 +280,7 @@ def _thumbnail(exercise: Exercise) -> dict:
     picture = exercise.thumbnail
     if picture is None:
         return {}
-    webp, own = picture.files[0], picture.srcset(picture.format)[0]
+    webp, own = picture.srcset("WEBP")[0], picture.srcset(picture.format)[0]
     return {"thumbnail": [relative_url(SEARCH, webp.path), relative_url(SEARCH, own.path), webp.width, webp.height]}
 
 

@@ -268,3 +268,21 @@ def test_search_results_show_the_thumbnail_as_cards_do(run_build, tmp_path, brow
     finally:
         page.close()
     assert shown[0].endswith("/images/calf-240.webp") and shown[1:] == ["240", ""]
+
+
+def test_avif_is_made_too_when_the_guide_asks(run_build, tmp_path, monkeypatch):
+    content = picture_guide(tmp_path)
+    guide = content / "guide.yaml"
+    guide.write_text(guide.read_text() + "avif: true\n")
+    assert run_build().exit_code == 0
+    assert Image.open(tmp_path / "site/images/calf-480.avif").size == (480, 720)
+    page = (tmp_path / "site/exercises/calf-raise/index.html").read_text()
+    assert '<source type="image/avif" srcset="../../images/calf-240.avif 240w, ../../images/calf-480.avif 480w, ' \
+           '../../images/calf-960.avif 960w, ../../images/calf-1440.avif 1440w"' in page
+    assert page.index('type="image/avif"') < page.index('type="image/webp"')  # the browser takes the first it can
+    from exguide import media
+    monkeypatch.setattr(media.features, "check", lambda feature: False)
+    result = run_build("--no-cache")  # as a Pillow without AVIF would
+    assert result.exit_code == 1
+    assert "content/guide.yaml:1: avif: this Pillow cannot write AVIF; upgrade it (pip install --upgrade pillow) " \
+           "or remove 'avif: true'\n" in result.stderr
