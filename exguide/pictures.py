@@ -1,9 +1,10 @@
-"""Pictures: each raster picture of the content in a few widths, as WebP and in its own format, upright and
-without its metadata (a phone's photo carries the GPS position where it was taken). Pillow does the work.
+"""Pictures: each raster picture of the content in a few widths, as WebP (and AVIF, when the guide asks) and
+in its own format, upright and without its metadata (a phone's photo carries the GPS position where it was
+taken). Pillow does the work.
 
-Read: `read_picture` looks at a file once (its header only) and names the files the site will have of it.
-Write: `PictureFiles.data` makes the bytes of one of those files, or finds them in the cache folder, where
-they are kept by the digest of the picture's bytes and of how it is made into files.
+Read: `read_picture` looks at a file once and names the files the site will have of it (`Picture.files`).
+Write: `PictureFiles.bytes_of` makes the bytes of one of those files, or finds them in the cache folder,
+where they are kept by the digest of the picture's bytes and of how it is made into files.
 """
 
 from __future__ import annotations
@@ -41,11 +42,7 @@ class PictureFile:
     path: str  # site path
     width: int
     height: int
-    format: str  # Pillow's name: "WEBP", "JPEG", "PNG"
-
-    @property
-    def type(self) -> str:
-        return "image/" + self.format.lower()
+    format: str  # Pillow's name: "AVIF", "WEBP", "JPEG", "PNG"
 
 
 @dataclass(frozen=True)
