@@ -18,6 +18,7 @@ import segno
 
 from .body import plain_text
 from .model import Exercise, Routine
+from .paths import path_of
 from .schema import Dose
 
 # Type steps, largest first; the last keeps 8 pt (the legibility floor) and runs the steps together.
@@ -27,6 +28,7 @@ RUN_IN_LEVEL = len(SIZES_PT) - 1
 PICTURE_MM = (26, 18, 12)  # the widths of the pictures beside the exercises: the last is kept as the type shrinks
 PICTURE_GAP_MM = 2
 TALLEST = 1.0  # a tall picture is shown no taller than wide (the stylesheet's max-height)
+VIDEO_QR_MM = 16  # the QR code of an exercise's video, under its picture while the pictures are this wide or more
 
 # The printable area common to A4 and US Letter with the stylesheet's 8 mm margins, in mm.
 PAGE_WIDTH_MM = 194.0   # A4 is the narrower
@@ -54,17 +56,23 @@ class PrintSheet:
     address: str | None = None
     qr_svg: str | None = None
     picture_mm: int = 0  # the width of the pictures beside the exercises; 0: none
+    video_qrs: tuple[str | None, ...] = ()  # each exercise's video's QR code, if it has one
 
     @property
     def run_in(self) -> bool:
         return self.level == RUN_IN_LEVEL
 
+    @property
+    def shows_video_qrs(self) -> bool:
+        return self.picture_mm >= VIDEO_QR_MM
+
 
 def sheet_steps(routine: Routine) -> tuple[tuple[int, int], ...]:
     """The (type step, picture width) a sheet tries, in order: the pictures shrink before the type does, and
     keep their smallest width as it shrinks; they go only when even the smallest type does not fit with them.
-    A routine whose exercises have no picture tries the type steps alone."""
-    if not any(item.exercise.sheet_picture for item in routine.items):
+    A routine whose exercises have no picture (nor video, whose QR code goes under it) tries the type steps
+    alone."""
+    if not any(item.exercise.sheet_picture or item.exercise.video for item in routine.items):
         return tuple((level, 0) for level in range(len(SIZES_PT)))
     return ((0, PICTURE_MM[0]), (0, PICTURE_MM[1]), *((level, PICTURE_MM[-1]) for level in range(len(SIZES_PT))),
             (RUN_IN_LEVEL, 0))
@@ -88,7 +96,29 @@ def plan_sheet(routine: Routine, page_url: str | None, start_step: int = 0, esti
         log_columns=log_columns(routine.frequency),
         address=page_url,
         qr_svg=_qr_svg(page_url) if page_url else None,
+        video_qrs=_video_qrs(routine, page_url),
     )
+
+
+def _video_qrs(routine: Routine, page_url: str | None) -> tuple[str | None, ...]:
+    """The QR code of each exercise's video: a host's address, or a file's on the published site."""
+    if not any(item.exercise.video for item in routine.items):
+        return ()
+    site_url = page_url.removesuffix(path_of(routine).removesuffix("index.html")) if page_url else None
+    return tuple(_qr_svg(_video_address(item.exercise, site_url) or "") if _has_video_qr(item.exercise, bool(page_url))
+                 else None for item in routine.items)
+
+
+def _video_address(exercise: Exercise, site_url: str | None) -> str | None:
+    video = exercise.video
+    if video is None:
+        return None
+    return video.address if video.host else (site_url + video.address if site_url else None)
+
+
+def _has_video_qr(exercise: Exercise, published: bool) -> bool:
+    """Whether the exercise's line has a QR code of its video: a file's needs the site's address."""
+    return exercise.video is not None and (bool(exercise.video.host) or published)
 
 
 # The PDF stage lays a sheet out from the first step whose estimate is at most this: the estimate errs on the
@@ -106,7 +136,7 @@ def first_step_to_lay_out(routine: Routine, has_qr: bool) -> int:
 def estimated_height(routine: Routine, level: int, picture_mm: int = 0, has_qr: bool = True) -> float:
     """The routine's printed height at `level` with pictures `picture_mm` wide, as a fraction of the usable
     page height."""
-    items_mm = [item_height(item.exercise, item.dose, level, picture_mm) for item in routine.items]
+    items_mm = [item_height(item.exercise, item.dose, level, picture_mm, has_qr) for item in routine.items]
     return sheet_height(items_mm, level, has_qr)
 
 
@@ -131,16 +161,18 @@ def item_heights(exercise: Exercise, dose: Dose) -> tuple[float, ...]:
     return _text_heights(exercise.title, dose.describe(), exercise.steps, caution)
 
 
-def item_height(exercise: Exercise, dose: Dose, level: int, picture_mm: int) -> float:
-    """The printed height in mm of one exercise of a sheet, with its picture `picture_mm` wide beside its text.
-    The lines beside the picture are shorter by its width: what they cannot hold takes more lines."""
+def item_height(exercise: Exercise, dose: Dose, level: int, picture_mm: int, published: bool = False) -> float:
+    """The printed height in mm of one exercise of a sheet, with its picture `picture_mm` wide beside its text,
+    and its video's QR code under the picture (see PrintSheet.shows_video_qrs). The lines beside them are
+    shorter by their width: what they cannot hold takes more lines."""
     text_mm = item_heights(exercise, dose)[level]
     picture = exercise.sheet_picture if picture_mm else None
-    if picture is None:
+    qr_mm = VIDEO_QR_MM if picture_mm >= VIDEO_QR_MM and _has_video_qr(exercise, published) else 0
+    if picture is None and not qr_mm:
         return text_mm
-    picture_high_mm = picture_mm * min(picture.height_by_width, TALLEST)
-    displaced_mm = min(picture_high_mm, text_mm) * (picture_mm + PICTURE_GAP_MM) / COLUMN_MM
-    return max(text_mm + displaced_mm, picture_high_mm + 2)
+    beside_mm = (picture_mm * min(picture.height_by_width, TALLEST) if picture else 0) + qr_mm
+    displaced_mm = min(beside_mm, text_mm) * (max(picture_mm if picture else 0, qr_mm) + PICTURE_GAP_MM) / COLUMN_MM
+    return max(text_mm + displaced_mm, beside_mm + 2)
 
 
 @functools.lru_cache(maxsize=65_536)  # a pure function of the text; serve asks again on every rebuild

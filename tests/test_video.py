@@ -3,6 +3,7 @@ the reader clicks, and is a plain link without JavaScript."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,24 @@ def test_an_online_video_fetches_nothing_from_its_host_until_clicked(run_build, 
     finally:
         page.close()
     assert any(url.startswith("https://www.youtube-nocookie.com/") for url in requested)  # now, and only now
+
+
+def test_the_printed_sheet_carries_a_qr_code_of_each_video(run_build, tmp_path, browser):
+    import io
+    from pypdf import PdfReader
+    routine = "---\ntitle: Calves\nsummary: Two.\nfrequency: daily\nexercises: [calf-raise, toe-walk]\n---\n"
+    content = video_guide(tmp_path)
+    (content / "routines/calves.md").write_text(routine)
+    guide = content / "guide.yaml"
+    guide.write_text(guide.read_text() + "base_url: https://guides.example.org/legs/\n")
+    assert run_build().exit_code == 0
+    html = (tmp_path / "site/routines/calves/index.html").read_text()
+    codes = re.findall(r'<span class="item-qr print-only">.*?<title>QR code: (.*?)</title>', html)
+    assert codes == ["https://guides.example.org/legs/videos/calf-raise.mp4",  # a file, at the published site
+                     "https://www.youtube.com/watch?v=aqz-KE-bpKQ"]
+    page = browser.new_page()
+    try:
+        page.goto((tmp_path / "site/routines/calves/index.html").as_uri())
+        assert len(PdfReader(io.BytesIO(page.pdf(format="A4"))).pages) == 1
+    finally:
+        page.close()
