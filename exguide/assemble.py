@@ -25,8 +25,8 @@ from .carryover import Carryover
 from .model import Exercise, GroupListing, Guide, MuscleGroup, Routine, RoutineItem, Target, digest_of, \
     group_listings
 from .muscles import MuscleCatalogue, build_catalogue
-from .media import exercise_video, media_problems, read_pictures, shown_pictures
-from .pictures import SUFFIXES as PICTURE_SUFFIXES, MediaState, Picture
+from .media import exercise_video, media_problems, read_drawings, read_pictures, shown_drawings, shown_pictures
+from .pictures import SUFFIXES as PICTURE_SUFFIXES, Drawing, MediaState, Picture
 from .problems import ContentError, Problem, suggestion
 from .schema import SLUG_PATTERN, ExerciseMeta, GuideConfig, MusclesFile, RoutineMeta, validate
 from .sources import SourceDocument, SourceReader
@@ -104,7 +104,8 @@ def _media_state(content_dir: Path, reader: SourceReader, memo: Memo, found: _Co
                  ) -> MediaState:
     """The files of images/ and videos/, and the pictures among them: the same object while they are."""
     media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
-    return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems, avif)))
+    return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems, avif),
+                               read_drawings(media, content_dir)))
 
 
 def _settings(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector
@@ -273,9 +274,10 @@ def _build_exercises(documents, catalogue: MuscleCatalogue, renderer: BodyRender
     last: dict[str, Exercise] = memo.last(_build_exercises, {})
     fingerprints = Fingerprinter()  # for the catalogue's targets, which many exercises share
     pictures = {picture.path: picture for picture in media[1]}
+    drawings = {drawing.path: drawing for drawing in media[2]}
 
     def build(entry: tuple, _: object) -> Exercise | ContentError:
-        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints, pictures))
+        made = _outcome(lambda: _build_exercise(*entry, catalogue, renderer, fingerprints, pictures, drawings))
         # Made again equal to the last build's (muscles.yaml was edited, not in a way that concerns it): that
         # very object, so that its pages are not rendered again. At 10,000 exercises, renaming one group
         # rendered every page.
@@ -308,8 +310,8 @@ def _unique_slugs(documents: list[tuple], kind: str, found: _Collector) -> list[
 
 
 def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, catalogue: MuscleCatalogue,
-                    renderer: BodyRenderer, fingerprints: Fingerprinter, pictures: Mapping[str, Picture]
-                    ) -> Exercise:
+                    renderer: BodyRenderer, fingerprints: Fingerprinter, pictures: Mapping[str, Picture],
+                    drawings: Mapping[str, Drawing]) -> Exercise:
     found = _Collector()
     found.problems.extend(media_problems(meta, document))
     body = renderer.render(document.body)
@@ -320,18 +322,19 @@ def _build_exercise(slug: str, document: SourceDocument, meta: ExerciseMeta, cat
         raise ContentError(found.problems)
     primary, secondary = _resolve_targets(meta.muscles, catalogue), _resolve_targets(meta.secondary, catalogue)
     links = link_targets(body.html, document.path.as_posix())
-    shown = shown_pictures(meta, document, links, pictures)
+    shown, drawn = shown_pictures(meta, document, links, pictures), shown_drawings(meta, drawings)
     # All an exercise is made from: its file (its path, which gives its slug, and its bytes), the muscles it
-    # names as muscles.yaml has them, and the pictures it shows.
-    digest = hashlib.blake2b(b"%b\0%b%b%b" % (os.fsencode(document.path), document.digest,
-                                              fingerprints.digest((primary, secondary)),
-                                              b"".join(picture.digest for picture in shown)), digest_size=16).digest()
+    # names as muscles.yaml has them, and the pictures and drawings it shows.
+    digest = hashlib.blake2b(b"%b\0%b%b%b%b" % (os.fsencode(document.path), document.digest,
+                                                fingerprints.digest((primary, secondary)),
+                                                b"".join(picture.digest for picture in shown),
+                                                repr(drawn).encode()), digest_size=16).digest()
     return Exercise(
         slug=slug, title=meta.title, summary=meta.summary, primary=primary, secondary=secondary,
         equipment=_first_equal(meta.equipment), category=meta.category, position=meta.position, level=meta.level,
         dose=_first_equal(meta.dose), cautions=meta.cautions, images=meta.images, tags=_first_equal(meta.tags),
         body_html=body.html, steps=body.steps, source=document.path,
-        links=links, pictures=shown,
+        links=links, pictures=shown, drawings=drawn,
         video=exercise_video(meta, pictures), digest=digest,
     )
 

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from PIL import features
 
 from .links import is_local, relative_url
-from .pictures import SUFFIXES, NotAPicture, Picture, PictureReader
+from .pictures import SUFFIXES, Drawing, NotAPicture, Picture, PictureReader, read_drawing
 from .problems import Problem
 from .schema import ExerciseMeta
 from .sources import SourceDocument
@@ -71,6 +71,17 @@ def _content_root(path: Path) -> Path:
         if parent.name in ("exercises", "routines"):
             return parent.parent
     return path.parent
+
+
+def read_drawings(images: tuple[Path, ...], content_dir: Path) -> tuple[Drawing, ...]:
+    """The SVG drawings among the files of images/ whose size can be read."""
+    read = (read_drawing(path.relative_to(content_dir).as_posix(), path.read_bytes())
+            for path in images if path.suffix.lower() == ".svg")
+    return tuple(drawing for drawing in read if drawing is not None)
+
+
+def shown_drawings(meta: ExerciseMeta, drawings: Mapping[str, Drawing]) -> tuple[Drawing, ...]:
+    return tuple(drawings[image.src] for image in meta.images if image.src in drawings)
 
 
 def shown_pictures(meta: ExerciseMeta, document: SourceDocument, links: tuple[str, ...],

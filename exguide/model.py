@@ -9,7 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .fingerprint import Fingerprinter
-from .pictures import Picture, SheetPicture
+from .pictures import Drawing, Picture, SheetPicture
 from .video import Video
 from .schema import Dose, GuideConfig, Image
 
@@ -67,6 +67,7 @@ class Exercise:
     source: Path
     links: tuple[str, ...] = ()  # the content files its body links to (see links.link_targets)
     pictures: tuple[Picture, ...] = ()  # the raster pictures its images name, with their files
+    drawings: tuple[Drawing, ...] = ()  # the SVG drawings its images name, with their sizes
     video: Video | None = None
     # A digest of all it is made from (its file's bytes and the muscles it names, see assemble.py): what it is
     # fingerprinted by, in the keys of its pages and of the blocks of the lists it is in.
@@ -81,6 +82,10 @@ class Exercise:
         by_path = {picture.path: picture for picture in self.pictures}
         return tuple((image, by_path.get(image.src)) for image in self.images)
 
+    def drawing(self, src: str) -> Drawing | None:
+        """The drawing that an image names, with its size; None for a picture, or a drawing of no known size."""
+        return next((drawing for drawing in self.drawings if drawing.path == src), None)
+
     @property
     def sheet_picture(self) -> SheetPicture | None:
         """The picture its line on a printed sheet shows: the one marked `print: true`, or the first."""
@@ -90,7 +95,8 @@ class Exercise:
         if image is None:
             return None
         if picture is None:
-            return SheetPicture(image.src, image.alt)
+            drawing = self.drawing(image.src)
+            return SheetPicture(image.src, image.alt, *((drawing.width, drawing.height) if drawing else ()))
         return SheetPicture(picture.sheet_file.path, image.alt, picture.sheet_file.width, picture.sheet_file.height)
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,8 +113,27 @@ class SheetPicture:
         return self.height / self.width if self.width and self.height else 1.0
 
 
-# The files of images/ and videos/, and the pictures among them: what an exercise's media are made from.
-MediaState = tuple[tuple[Path, ...], tuple[Picture, ...]]
+@dataclass(frozen=True)
+class Drawing:
+    """An SVG drawing of the content, copied as it is; its size, for the page to keep its place."""
+
+    path: str  # its content path, like "images/knee.svg", which is also its site path
+    width: int
+    height: int
+
+
+_SVG_SIZE = re.compile(rb'<svg\b[^>]*?\sviewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"')
+
+
+def read_drawing(path: str, data: bytes) -> Drawing | None:
+    """The drawing's size, from its viewBox; None when it has none."""
+    found = _SVG_SIZE.search(data[:4096])
+    return Drawing(path, round(float(found[1])), round(float(found[2]))) if found else None
+
+
+# The files of images/ and videos/, with the pictures and the drawings among them: what an exercise's media
+# are made from.
+MediaState = tuple[tuple[Path, ...], tuple[Picture, ...], tuple[Drawing, ...]]
 
 
 class NotAPicture(ValueError):

@@ -286,3 +286,17 @@ def test_avif_is_made_too_when_the_guide_asks(run_build, tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "content/guide.yaml:1: avif: this Pillow cannot write AVIF; upgrade it (pip install --upgrade pillow) " \
            "or remove 'avif: true'\n" in result.stderr
+
+
+def test_a_drawing_is_shown_at_the_size_its_viewbox_says_and_follows_an_edit_in_serve(tmp_path):
+    from exguide.options import BuildOptions
+    from exguide.pipeline import Builder
+    drawing = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}"><rect width="9" height="9"/></svg>'
+    content = make_guide(tmp_path, {"images/figure.svg": drawing.format(w=240, h=196), "exercises/calf-raise.md":
+                                    with_images("  - src: images/figure.svg\n    alt: A drawing\n    credit: Us\n")})
+    builder = Builder(BuildOptions(content, tmp_path / "site", pdfs=False))
+    page = builder.rebuild(changes=()).files["exercises/calf-raise/index.html"]
+    assert b'<img src="../../images/figure.svg" width="240" height="196" alt="A drawing" decoding="async">' in page
+    (content / "images/figure.svg").write_text(drawing.format(w=100, h=300))
+    page = builder.rebuild(changes=[str(content / "images/figure.svg")]).files["exercises/calf-raise/index.html"]
+    assert b'width="100" height="300" alt="A drawing"' in page
