@@ -105,7 +105,7 @@ def _media_state(content_dir: Path, reader: SourceReader, memo: Memo, found: _Co
     """The files of images/ and videos/, and the pictures among them: the same object while they are."""
     media = reader.files(content_dir / "images") + reader.files(content_dir / "videos")
     return memo.same("media", (media, read_pictures(reader.pictures, media, content_dir, found.problems, avif),
-                               read_drawings(media, content_dir)))
+                               read_drawings(reader.pictures, media, content_dir)))
 
 
 def _settings(content_dir: Path, reader: SourceReader, memo: Memo, found: _Collector

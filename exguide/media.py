@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from PIL import features
 
 from .links import is_local, relative_url
-from .pictures import SUFFIXES, Drawing, NotAPicture, Picture, PictureReader, read_drawing
+from .pictures import SUFFIXES, Drawing, NotAPicture, Picture, PictureReader
 from .problems import Problem
 from .schema import ExerciseMeta
 from .sources import SourceDocument
@@ -73,9 +73,9 @@ def _content_root(path: Path) -> Path:
     return path.parent
 
 
-def read_drawings(images: tuple[Path, ...], content_dir: Path) -> tuple[Drawing, ...]:
+def read_drawings(reader: PictureReader, images: tuple[Path, ...], content_dir: Path) -> tuple[Drawing, ...]:
     """The SVG drawings among the files of images/ whose size can be read."""
-    read = (read_drawing(path.relative_to(content_dir).as_posix(), path.read_bytes())
+    read = (reader.drawing(path, path.relative_to(content_dir).as_posix())
             for path in images if path.suffix.lower() == ".svg")
     return tuple(drawing for drawing in read if drawing is not None)
 

@@ -269,10 +269,20 @@ class PictureFiles:
 
 
 class PictureReader:
-    """Reads pictures, and reads one again only when its size or time changed (nothing else is kept)."""
+    """Reads pictures and drawings, and reads one again only when its size or time changed (nothing else is
+    kept)."""
 
     def __init__(self) -> None:
         self._known: dict[Path, tuple[tuple[int, int, bool], Picture | NotAPicture]] = {}
+        self._drawings: dict[Path, tuple[tuple[int, int], Drawing | None]] = {}
+
+    def drawing(self, source: Path, path: str) -> Drawing | None:
+        stat = source.stat()
+        seen = (stat.st_size, stat.st_mtime_ns)
+        known = self._drawings.get(source)
+        if known is None or known[0] != seen:
+            known = self._drawings[source] = seen, read_drawing(path, source.read_bytes())
+        return known[1]
 
     def read(self, source: Path, path: str, avif: bool = False) -> Picture | NotAPicture:
         stat = source.stat()
