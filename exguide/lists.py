@@ -151,4 +151,6 @@ class CustomRoutineEntry:
     def script(self) -> str:
         exercise = self.exercise
         link = relative_url(CUSTOM_ROUTINE, path_of(exercise))
-        return f"{script_json(exercise.slug)}: {script_json(custom_routine_entry(exercise, link))}"
+        picture = exercise.sheet_picture
+        picture_link = relative_url(CUSTOM_ROUTINE, picture.path) if picture else None
+        return f"{script_json(exercise.slug)}: {script_json(custom_routine_entry(exercise, link, picture_link))}"

@@ -73,9 +73,13 @@ def sheet_steps(routine: Routine) -> tuple[tuple[int, int], ...]:
     A routine whose exercises have no picture (nor video, whose QR code goes under it) tries the type steps
     alone."""
     if not any(item.exercise.sheet_picture or item.exercise.video for item in routine.items):
-        return tuple((level, 0) for level in range(len(SIZES_PT)))
-    return ((0, PICTURE_MM[0]), (0, PICTURE_MM[1]), *((level, PICTURE_MM[-1]) for level in range(len(SIZES_PT))),
-            (RUN_IN_LEVEL, 0))
+        return TYPE_STEPS
+    return PICTURE_STEPS
+
+
+TYPE_STEPS = tuple((level, 0) for level in range(len(SIZES_PT)))
+PICTURE_STEPS = ((0, PICTURE_MM[0]), (0, PICTURE_MM[1]), *((level, PICTURE_MM[-1]) for level in range(len(SIZES_PT))),
+                 (RUN_IN_LEVEL, 0))
 
 
 def plan_sheet(routine: Routine, page_url: str | None, start_step: int = 0, estimate: bool = True) -> PrintSheet:
@@ -231,12 +235,13 @@ def _qr_svg(url: str) -> str:
 def custom_routine_layout() -> dict:
     """The sizes the build-your-own routine page lays out a sheet with, in mm, as plain data."""
     return {"page": PAGE_HEIGHT_MM, "header": [round(header_height(level), 2) for level in range(len(SIZES_PT))],
-            "logRow": LOG_ROW_MM, "footer": FOOTER_MM, "qr": QR_MM}
+            "logRow": LOG_ROW_MM, "footer": FOOTER_MM, "qr": QR_MM, "pictureSteps": PICTURE_STEPS}
 
 
-def custom_routine_entry(exercise: Exercise, link: str) -> dict:
-    """What that page needs of one exercise, its address relative to the page included."""
-    return {
+def custom_routine_entry(exercise: Exercise, link: str, picture_link: str | None = None) -> dict:
+    """What that page needs of one exercise, its address and its picture's relative to the page included: its
+    heights at each type step, and, with a picture, at each of PICTURE_STEPS."""
+    entry = {
         "title": exercise.title,
         "url": link,
         "dose": exercise.dose.describe(),
@@ -244,3 +249,8 @@ def custom_routine_entry(exercise: Exercise, link: str) -> dict:
         "caution": exercise.cautions[0] if exercise.cautions else "",
         "heights": [round(h, 2) for h in item_heights(exercise, exercise.dose)],
     }
+    picture = exercise.sheet_picture
+    if picture is not None and picture_link is not None:
+        entry["picture"] = [picture_link, picture.width, picture.height, picture.alt]
+        entry["pictureHeights"] = [round(item_height(exercise, exercise.dose, *step), 2) for step in PICTURE_STEPS]
+    return entry

@@ -86,3 +86,16 @@ def test_without_javascript_the_control_is_absent_and_nothing_breaks(browser, bu
     assert "needs JavaScript" in page.locator("main").inner_text()
     assert not page.locator("[data-custom-tools]").is_visible()
     context.close()
+
+
+def test_a_custom_routine_shows_each_exercises_picture_and_still_prints_on_one_page(page, bundled_site):
+    custom = (bundled_site / "routines/custom/index.html").as_uri()
+    page.goto(custom + "?e=ankle-mobilization,wide-legged-forward-fold,low-lunge-with-reach")
+    assert page.locator("[data-custom-sheet]").get_attribute("class") == "routine sheet fit-0 pictures-26"
+    pictures = page.locator(".routine-item img.item-picture")
+    assert pictures.count() == 3
+    assert pictures.first.get_attribute("src") == "../../images/ankle-mobilization-start.svg"
+    assert pictures.first.get_attribute("width") == "240" and pictures.first.get_attribute("alt")
+    page.wait_for_function("[...document.querySelectorAll('.item-picture')].every(img => img.complete && img.naturalWidth)")
+    for paper in ("A4", "Letter"):
+        assert _printed_pages(page, paper) == 1

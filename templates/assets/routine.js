@@ -59,21 +59,35 @@
     return listed.split(",").filter(function (slug) { return known.hasOwnProperty(slug); });
   }
 
-  function fitLevel(slugs, data) {
+  /* The first [type step, picture width] at which the sheet fits, as sheet.sheet_steps tries them: with
+     pictures, the pictures shrink before the type does. */
+  function fitStep(slugs, data) {
     var layout = data.layout;
-    for (var level = 0; level < SIZES; level += 1) {
-      var blocks = slugs.map(function (slug) { return data.exercises[slug].heights[level]; });
+    var pictured = slugs.some(function (slug) { return data.exercises[slug].picture; });
+    var steps = pictured ? layout.pictureSteps : layout.header.map(function (_, level) { return [level, 0]; });
+    for (var n = 0; n < steps.length; n += 1) {
+      var blocks = slugs.map(function (slug) {
+        var exercise = data.exercises[slug];
+        return pictured && exercise.pictureHeights ? exercise.pictureHeights[n] : exercise.heights[steps[n][0]];
+      });
       blocks.push((slugs.length + 2) * layout.logRow + 3, layout.footer);
       var longest = Math.max.apply(null, blocks);
       var total = blocks.reduce(function (sum, height) { return sum + height; }, 0);
-      if (layout.header[level] + Math.max(longest, total / 2 + longest / 2) <= layout.page) { return level; }
+      if (layout.header[steps[n][0]] + Math.max(longest, total / 2 + longest / 2) <= layout.page) { return steps[n]; }
     }
-    return SIZES - 1;
+    return steps[steps.length - 1];
   }
 
-  function exerciseItem(slug, position, count, data, move) {
+  function exerciseItem(slug, position, count, data, move, pictured) {
     var exercise = data.exercises[slug];
     var item = element("li", "routine-item");
+    if (pictured && exercise.picture) {
+      var picture = element("img", "item-picture");
+      picture.src = exercise.picture[0];
+      if (exercise.picture[1]) { picture.width = exercise.picture[1]; picture.height = exercise.picture[2]; }
+      picture.alt = exercise.picture[3];
+      item.appendChild(picture);
+    }
     var what = element("div", "item-what");
     var heading = element("h2");
     var link = element("a", null, exercise.title);
@@ -139,12 +153,13 @@
       save(chosen);
       var query = chosen.length ? "?e=" + chosen.join(",") : window.location.pathname.split("/").pop();
       window.history.replaceState(null, "", query);
+      var step = fitStep(chosen, data);
       items.replaceChildren.apply(items, chosen.map(function (slug, i) {
-        return exerciseItem(slug, i, chosen.length, data, move);
+        return exerciseItem(slug, i, chosen.length, data, move, step[1] > 0);
       }));
       log.replaceChildren.apply(log, chosen.map(function (slug, i) { return logRow(slug, i + 1, data); }));
-      var level = fitLevel(chosen, data);
-      sheet.className = "routine sheet fit-" + level + (level === SIZES - 1 ? " run-in" : "");
+      sheet.className = "routine sheet fit-" + step[0] + (step[0] === SIZES - 1 ? " run-in" : "") +
+        (step[1] ? " pictures-" + step[1] : "");
       document.querySelector("[data-count]").textContent = String(chosen.length);
       document.querySelector("[data-empty]").hidden = chosen.length > 0;
       document.querySelector("[data-link]").value = window.location.href;
