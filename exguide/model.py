@@ -9,7 +9,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .fingerprint import Fingerprinter
-from .pictures import Drawing, Picture, SheetPicture
+from .pictures import Drawing, Picture, SheetPicture, Thumbnail
 from .video import Video
 from .schema import Dose, GuideConfig, Image
 
@@ -100,9 +100,14 @@ class Exercise:
         return SheetPicture(picture.sheet_file.path, image.alt, picture.sheet_file.width, picture.sheet_file.height)
 
     @property
-    def thumbnail(self) -> Picture | None:
-        """The picture its card shows: its first raster picture."""
-        return self.pictures[0] if self.pictures else None
+    def thumbnail(self) -> Thumbnail | None:
+        """What its card shows: its first image (a picture, or a drawing of known size), else its body's first
+        picture."""
+        if self.images:
+            image, picture = self.figures[0]
+            shown = picture or self.drawing(image.src)
+            return shown.thumbnail if shown else None
+        return self.pictures[0].thumbnail if self.pictures else None
 
     def __post_init__(self) -> None:
         # `primary_groups`, and `secondary_groups`: the groups worked secondarily and not already as a primary

@@ -98,6 +98,22 @@ class Picture:
         """The file an `<img>` names: the largest in the picture's own format."""
         return self.srcset(self.format)[-1]
 
+    @property
+    def thumbnail(self) -> Thumbnail:
+        webp, own = self.srcset("WEBP")[0], self.srcset(self.format)[0]
+        return Thumbnail(webp.path, own.path, webp.width, webp.height)
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """What a card shows of a picture: its smallest WebP file (none for a drawing), the file an `<img>` names,
+    and their size."""
+
+    webp: str | None
+    src: str
+    width: int
+    height: int
+
 
 @dataclass(frozen=True)
 class SheetPicture:
@@ -120,6 +136,10 @@ class Drawing:
     path: str  # its content path, like "images/knee.svg", which is also its site path
     width: int
     height: int
+
+    @property
+    def thumbnail(self) -> Thumbnail:
+        return Thumbnail(None, self.path, self.width, self.height)
 
 
 _SVG_SIZE = re.compile(rb'<svg\b[^>]*?\sviewBox="\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)\s*"')

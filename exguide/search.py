@@ -276,12 +276,12 @@ def _documents(exercises: tuple[Exercise, ...], links: dict[str, str], shard: in
 
 
 def _thumbnail(exercise: Exercise) -> dict:
-    """The thumbnail a search result shows, as its card does: [WebP, its own format, width, height]."""
-    picture = exercise.thumbnail
-    if picture is None:
+    """The thumbnail a search result shows, as its card does: [WebP or null, the `<img>`'s file, width, height]."""
+    thumbnail = exercise.thumbnail
+    if thumbnail is None:
         return {}
-    webp, own = picture.srcset("WEBP")[0], picture.srcset(picture.format)[0]
-    return {"thumbnail": [relative_url(SEARCH, webp.path), relative_url(SEARCH, own.path), webp.width, webp.height]}
+    webp = relative_url(SEARCH, thumbnail.webp) if thumbnail.webp else None
+    return {"thumbnail": [webp, relative_url(SEARCH, thumbnail.src), thumbnail.width, thumbnail.height]}
 
 
 def search_index(exercises: tuple[Exercise, ...], links: dict[str, str], weights: tuple[Weights, ...] | None = None

@@ -295,8 +295,11 @@ def test_a_drawing_is_shown_at_the_size_its_viewbox_says_and_follows_an_edit_in_
     content = make_guide(tmp_path, {"images/figure.svg": drawing.format(w=240, h=196), "exercises/calf-raise.md":
                                     with_images("  - src: images/figure.svg\n    alt: A drawing\n    credit: Us\n")})
     builder = Builder(BuildOptions(content, tmp_path / "site", pdfs=False))
-    page = builder.rebuild(changes=()).files["exercises/calf-raise/index.html"]
+    files = builder.rebuild(changes=()).files
+    page = files["exercises/calf-raise/index.html"]
     assert b'<img src="../../images/figure.svg" width="240" height="196" alt="A drawing" decoding="async">' in page
+    assert b'<picture class="thumbnail"><img src="../images/figure.svg" width="240" height="196" alt="" ' \
+           b'loading="lazy" decoding="async"></picture>' in bytes(files["exercises/index.html"])  # its card
     (content / "images/figure.svg").write_text(drawing.format(w=100, h=300))
     page = builder.rebuild(changes=[str(content / "images/figure.svg")]).files["exercises/calf-raise/index.html"]
     assert b'width="100" height="300" alt="A drawing"' in page

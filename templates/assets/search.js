@@ -75,13 +75,16 @@
       });
   }
 
-  // As a card's thumbnail: [WebP, the picture's own format, width, height].
+  // As a card's thumbnail: [WebP or null (a drawing), the image's file, width, height].
   function thumbnail(files) {
     var picture = document.createElement("picture");
     picture.className = "thumbnail";
-    var source = document.createElement("source");
-    source.type = "image/webp";
-    source.srcset = files[0];
+    if (files[0]) {
+      var source = document.createElement("source");
+      source.type = "image/webp";
+      source.srcset = files[0];
+      picture.appendChild(source);
+    }
     var image = document.createElement("img");
     image.src = files[1];
     image.width = files[2];
@@ -89,7 +92,6 @@
     image.alt = "";
     image.loading = "lazy";
     image.decoding = "async";
-    picture.appendChild(source);
     picture.appendChild(image);
     return picture;
   }
