@@ -131,6 +131,5 @@ def exercise_video(meta: ExerciseMeta, pictures: Mapping[str, Picture]) -> Video
     assert video is not None  # validation has checked it
     poster = meta.video.poster or (meta.images[0].src if meta.images else None)
     if poster in pictures:
-        files = pictures[poster].srcset(pictures[poster].format)
-        poster = max((file for file in files if file.width <= POSTER_WIDTH), key=lambda file: file.width).path
+        poster = pictures[poster].file_up_to(POSTER_WIDTH).path
     return Video(video.host, video.address, video.player, poster)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar, cast
 
 import PIL
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -88,10 +88,14 @@ class Picture:
     def srcset(self, format: str) -> tuple[PictureFile, ...]:
         return tuple(file for file in self.files if file.format == format)
 
+    def file_up_to(self, width: int) -> PictureFile:
+        """Its largest file in its own format no wider than `width` (the smallest width is at most WIDTHS[0])."""
+        return [file for file in self.srcset(self.format) if file.width <= width][-1]
+
     @property
     def sheet_file(self) -> PictureFile:
-        """The file a printed sheet shows, and its PDFs take in: the largest in its own format up to SHEET_WIDTH."""
-        return [file for file in self.srcset(self.format) if file.width <= SHEET_WIDTH][-1]
+        """The file a printed sheet shows, and its PDFs take in."""
+        return self.file_up_to(SHEET_WIDTH)
 
     @property
     def largest(self) -> PictureFile:
@@ -234,9 +238,20 @@ class PictureFiles:
             return static.source.read_bytes()
         return self.data(static.picture, static.picture.file_at(static.path), wait)
 
-    def data(self, picture: Picture, file: PictureFile, wait: bool = True) -> bytes | None:
+    def key_of(self, static: StaticFile) -> str | None:
+        """For a picture's file, what it is made from, known without reading it (its name in the cache, which
+        this build then keeps); None for a copied file, which is known by its bytes."""
+        if static.picture is None:
+            return None
+        return self._used_name(static.picture, static.picture.file_at(static.path))
+
+    def _used_name(self, picture: Picture, file: PictureFile) -> str:
         name = f"{picture.digest.hex()}-{file.width}.{file.format.lower()}"
         self.used.add(name)
+        return name
+
+    def data(self, picture: Picture, file: PictureFile, wait: bool = True) -> bytes | None:
+        name = self._used_name(picture, file)
         if name in self._in_memory:
             return self._in_memory[name]
         kept = read_sealed(self.folder / name) if self.use_cache else None
@@ -288,30 +303,31 @@ class PictureFiles:
                     path.unlink(missing_ok=True)
 
 
+Read = TypeVar("Read")
+
+
 class PictureReader:
     """Reads pictures and drawings, and reads one again only when its size or time changed (nothing else is
     kept)."""
 
     def __init__(self) -> None:
-        self._known: dict[Path, tuple[tuple[int, int, bool], Picture | NotAPicture]] = {}
-        self._drawings: dict[Path, tuple[tuple[int, int], Drawing | None]] = {}
+        self._known: dict[Path, tuple[tuple, object]] = {}  # by file: (its size, time and `avif`), what was read
 
     def drawing(self, source: Path, path: str) -> Drawing | None:
-        stat = source.stat()
-        seen = (stat.st_size, stat.st_mtime_ns)
-        known = self._drawings.get(source)
-        if known is None or known[0] != seen:
-            known = self._drawings[source] = seen, read_drawing(path, source.read_bytes())
-        return known[1]
+        return self._read(source, (), lambda data: read_drawing(path, data))
 
     def read(self, source: Path, path: str, avif: bool = False) -> Picture | NotAPicture:
+        def picture(data: bytes) -> Picture | NotAPicture:
+            try:
+                return read_picture(source, path, data, avif)
+            except NotAPicture as error:
+                return error
+        return self._read(source, (avif,), picture)
+
+    def _read(self, source: Path, options: tuple, make: Callable[[bytes], Read]) -> Read:
         stat = source.stat()
-        seen = (stat.st_size, stat.st_mtime_ns, avif)
+        seen = (stat.st_size, stat.st_mtime_ns, *options)
         known = self._known.get(source)
         if known is None or known[0] != seen:
-            try:
-                known = seen, read_picture(source, path, source.read_bytes(), avif)
-            except NotAPicture as error:
-                known = seen, error
-            self._known[source] = known
-        return known[1]
+            known = self._known[source] = seen, make(source.read_bytes())
+        return cast(Read, known[1])

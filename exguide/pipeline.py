@@ -268,15 +268,25 @@ class Builder:
                         folder_digest(template_dir), output.staging, store.blocks_folder(),
                         store.compiled_templates_folder())
         made = self._render(job)
-        for static in plan.static_files:
-            data = self.picture_files.bytes_of(static)
-            record = made.records[static.path] = record_output(
-                output.staging, static.path, (data,), digest_bytes(data), kept.get(static.path), made.written)
-            if static.path not in kept or kept[static.path].key != record.key:
-                made.rendered.append(static.path)
+        self._copy_files(plan, kept, output, made)
         keys = PageKeys(TemplateDigests(make_environment(template_dir), template_dir))
         self._print(plan, [(page, keys.key(page)) for page in printed], kept, output, made)
         return made
+
+    def _copy_files(self, plan: SitePlan, kept: Mapping[str, OutputRecord], output: StagedOutput,
+                    made: FolderResult) -> None:
+        """Copy the static files into `output`, and the pictures' files whose picture changed: an unchanged
+        one is not even read (a guide's photos are hundreds of megabytes of files)."""
+        for static in plan.static_files:
+            key, last = self.picture_files.key_of(static), kept.get(static.path)
+            if key is not None and last is not None and last.key == key:
+                made.records[static.path] = last
+                continue
+            data = self.picture_files.bytes_of(static)
+            record = made.records[static.path] = record_output(output.staging, static.path, (data,),
+                                                               key or digest_bytes(data), last, made.written)
+            if last is None or last.key != record.key:
+                made.rendered.append(static.path)
 
     def _printed(self, page: Page) -> bool:
         """Routine pages come from the PDF printer when there are PDFs: their type step is the PDF's."""

@@ -109,11 +109,12 @@ def _video_qrs(routine: Routine, page_url: str | None) -> tuple[str | None, ...]
     if not any(item.exercise.video for item in routine.items):
         return ()
     site_url = page_url.removesuffix(path_of(routine).removesuffix("index.html")) if page_url else None
-    return tuple(_qr_svg(_video_address(item.exercise, site_url) or "") if _has_video_qr(item.exercise, bool(page_url))
-                 else None for item in routine.items)
+    addresses = (_video_address(item.exercise, site_url) for item in routine.items)
+    return tuple(_qr_svg(address) if address else None for address in addresses)
 
 
 def _video_address(exercise: Exercise, site_url: str | None) -> str | None:
+    """Where its video is: a host's address, or a file's on the published site (None when it is not)."""
     video = exercise.video
     if video is None:
         return None

@@ -117,6 +117,15 @@ def test_a_second_build_encodes_nothing_and_a_changed_picture_is_made_again(run_
     assert 'width="1440" height="960" alt="On tiptoe"' in (tmp_path / "site/exercises/calf-raise/index.html").read_text()
     assert 'width="240" height="160" alt=""' in (tmp_path / "site/exercises/index.html").read_text()
     assert len(list(cache.iterdir())) == 12  # the old photo's files are gone from the cache
+    site_files = {path.name: path.read_bytes() for path in (tmp_path / "site/images").iterdir()}
+    for path in cache.iterdir():
+        path.unlink()
+    (content / "exercises/calf-raise.md").write_text(CALF_IMAGES)
+    assert run_build().exit_code == 0
+    # The site holds the files of unchanged pictures: none is read nor made again, but for the 480 px file that
+    # the routine's PDFs, printed again for the edited exercise, take in.
+    assert [path.name[-9:] for path in cache.iterdir()] == ["-480.jpeg"]
+    assert {path.name: path.read_bytes() for path in (tmp_path / "site/images").iterdir()} == site_files
 
 
 def test_a_file_that_is_no_picture_a_damaged_one_and_a_decompression_bomb_are_errors(run_build, tmp_path):
